@@ -1,0 +1,50 @@
+# golive — every target sets itself up from a fresh clone (venv, packages, system checks).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+DEMO_ACCOUNTS ?= 500
+DEMO_SEED ?= 42
+DEMO_DATE ?= 2026-11-01
+
+.PHONY: demo test bench lint setup system-check clean
+
+## demo: the main job on the embedded demo target
+demo: setup
+	$(PY) -m demo generate --accounts $(DEMO_ACCOUNTS) --seed $(DEMO_SEED)
+	$(PY) -m demo backup
+	$(PY) -m demo billrun --date $(DEMO_DATE)
+
+## test: all of golive's tests (unit, PostgreSQL, browser, end to end)
+test: setup system-check
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+## bench: benchmarks with their targets (never part of the tests)
+bench: setup system-check
+	$(PY) -m bench
+
+## lint: ruff and mypy
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy demo harness sanitize steps
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "golive needs Python >= 3.11 (found $$($(PYTHON) --version 2>&1)); set PYTHON=python3.11 or newer" >&2; exit 2; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || \
+	  { echo "could not create a venv: install python3-venv (Debian/Ubuntu: sudo apt-get install python3-venv)" >&2; exit 2; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## system-check: Chromium and PostgreSQL's server binaries; installs them as root, else says what to install
+system-check:
+	@./.ci/system-deps
+
+clean:
+	rm -rf $(VENV) demo/var reports/*/ reports/latest .pytest_cache .ruff_cache .mypy_cache

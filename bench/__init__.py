@@ -1,0 +1,1 @@
+"""golive's benchmarks: each prints its figure and the target it is held to."""

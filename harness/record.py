@@ -1,0 +1,226 @@
+"""The run record: everything one verification run did and found.
+
+``run.json`` is this record serialised; every other output (HTML, JUnit,
+cucumber JSON, the exit code) is derived from it, so they cannot disagree.
+The record is fail-closed by construction: it starts as NO-GO with status
+``running`` and only the gate, at the end of a complete run, may change the
+verdict. A run that never reaches the gate stays NO-GO.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Verdict(StrEnum):
+    GO = "GO"
+    GO_WITH_WAIVERS = "GO WITH WAIVERS"
+    NO_GO = "NO-GO"
+
+
+class Outcome(StrEnum):
+    """Result of a step, scenario or stage. Only PASSED counts as verified."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # crashed: fixture error, exception outside an assertion
+    SKIPPED = "skipped"
+    UNDEFINED = "undefined"  # a step with no definition
+    INTERRUPTED = "interrupted"
+    NOT_RUN = "not_run"
+    REUSED = "reused"  # stage skipped because --golive-reuse found it prepared
+
+    @property
+    def ok(self) -> bool:
+        return self in (Outcome.PASSED, Outcome.REUSED)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    CRASHED = "crashed"
+
+
+class Coverage(StrEnum):
+    VERIFIED = "verified"  # every scenario tagged with it passed
+    FAILED = "failed"  # at least one tagged scenario failed or crashed
+    NOT_VERIFIED = "not_verified"  # scenarios exist but did not all run to a pass
+    UNCOVERED = "uncovered"  # no scenario and no manual result
+    MANUAL_PASS = "manual_pass"
+    MANUAL_FAIL = "manual_fail"
+    WAIVED = "waived"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass
+class StepResult:
+    keyword: str
+    text: str
+    outcome: Outcome = Outcome.NOT_RUN
+    duration: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class ScenarioResult:
+    nodeid: str
+    feature: str  # path of the .feature file, relative to the project
+    name: str
+    line: int
+    tags: list[str] = field(default_factory=list)
+    checklist_ids: list[str] = field(default_factory=list)
+    outcome: Outcome = Outcome.NOT_RUN
+    steps: list[StepResult] = field(default_factory=list)
+    duration: float = 0.0
+    error: str | None = None
+    worker: str | None = None
+
+
+@dataclass
+class StageResult:
+    name: str
+    outcome: Outcome = Outcome.NOT_RUN
+    started_at: str | None = None
+    duration: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class ChecklistStatus:
+    item_id: str
+    title: str
+    critical: bool
+    severity: str
+    owner: str
+    mode: str  # automated | manual
+    coverage: Coverage = Coverage.UNCOVERED
+    scenarios: list[str] = field(default_factory=list)  # nodeids
+    note: str | None = None
+
+
+@dataclass
+class AccountCheck:
+    account: str  # account name or number as the checklist names it
+    check: str  # e.g. "balance", "next_bill_date[BOB-YEARLY]"
+    expected: str
+    actual: str | None
+    ok: bool
+    scenario: str | None = None
+
+
+@dataclass
+class Failure:
+    source: str  # "scenario", "stage", "gate", "checklist"
+    title: str
+    message: str
+    severity: str
+    checklist_ids: list[str] = field(default_factory=list)
+    found_on: str | None = None
+    due_date: str | None = None
+    nodeid: str | None = None
+    waived_by: str | None = None
+
+
+@dataclass
+class GateRule:
+    name: str
+    passed: bool
+    detail: str
+    waived: bool = False
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    started_at: str
+    profile: str
+    target: str
+    release: str | None = None
+    bill_run_date: str | None = None
+    status: RunStatus = RunStatus.RUNNING
+    verdict: Verdict = Verdict.NO_GO
+    finished_at: str | None = None
+    reused: bool = False
+    exit_status: int | None = None
+    stages: list[StageResult] = field(default_factory=list)
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    checklist: list[ChecklistStatus] = field(default_factory=list)
+    accounts: list[AccountCheck] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    gate: list[GateRule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # sanitise, outbound, … sections
+    schema_version: int = SCHEMA_VERSION
+
+    # -- serialisation -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a reader never sees half a record."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        def steps(items: list[dict[str, Any]]) -> list[StepResult]:
+            return [StepResult(**{**s, "outcome": Outcome(s["outcome"])}) for s in items]
+
+        return cls(
+            **{
+                **data,
+                "status": RunStatus(data["status"]),
+                "verdict": Verdict(data["verdict"]),
+                "stages": [
+                    StageResult(**{**s, "outcome": Outcome(s["outcome"])})
+                    for s in data.get("stages", [])
+                ],
+                "scenarios": [
+                    ScenarioResult(
+                        **{**s, "outcome": Outcome(s["outcome"]), "steps": steps(s["steps"])}
+                    )
+                    for s in data.get("scenarios", [])
+                ],
+                "checklist": [
+                    ChecklistStatus(**{**c, "coverage": Coverage(c["coverage"])})
+                    for c in data.get("checklist", [])
+                ],
+                "accounts": [AccountCheck(**a) for a in data.get("accounts", [])],
+                "failures": [Failure(**f) for f in data.get("failures", [])],
+                "gate": [GateRule(**g) for g in data.get("gate", [])],
+            }
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> RunRecord:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    # -- queries ---------------------------------------------------------
+    @property
+    def passed(self) -> bool:
+        """True only for a complete run the gate declared GO."""
+        return self.status is RunStatus.COMPLETE and self.verdict is Verdict.GO
+
+
+def new_run_id(when: dt.datetime | None = None) -> str:
+    when = when or now()
+    return when.strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(2).hex()
