@@ -1,0 +1,300 @@
+"""Checklists: the critical functions, the diverse accounts and recorded manual results.
+
+Every ``*.yaml`` file of the checklist directory is read with the same shape
+and merged, so a team may split its items over several files:
+
+    notice: text shown with the checklist (e.g. the seed's provisioning notice)
+    items:    [{id, title, why, critical, severity, owner, mode, provisions_externally}]
+    accounts: [{id, account, why, checklist, expect: {...}}]
+    results:  [{id, result, by, at, note}]   # manual results (manual-results.yaml)
+
+Validated like the profile: every problem of every file at once, located by
+file and line. Rules beyond the fields: ids are unique across all files (the
+message names both places); an item that provisions to an external system must
+be critical (the seed: "Any process that provisions to an external system is
+critical for confirmation before going live"); accounts name existing items;
+a manual result belongs to an existing manual item, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationInfo, field_validator
+
+from harness.errors import ConfigError, Problem
+from harness.severity import Severity
+from harness.yamlsource import Loc, YamlSource, display_name, load_yaml, suggest, validate
+
+__all__ = [
+    "ACCOUNTS_BEFORE_GO",
+    "AccountExpect",
+    "Checklists",
+    "DiverseAccount",
+    "Item",
+    "ManualResult",
+    "load_checklists",
+]
+
+ACCOUNTS_BEFORE_GO = 10  # the seed: "pick ten or more accounts"
+_ITEM_ID = re.compile(r"^CF-[A-Z]+-\d{2}$")
+_ACCOUNT_ID = re.compile(r"^ACC-[A-Z0-9]+(-[A-Z0-9]+)*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+E = TypeVar("E", bound=_Model)
+
+
+class Item(_Model):
+    """One critical-functionality item; ``severity`` is what a failure of it is worth."""
+
+    id: str
+    title: str
+    why: str
+    critical: bool
+    severity: Severity
+    owner: str
+    mode: Literal["automated", "manual"]
+    provisions_externally: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ITEM_ID.match(value):
+            raise ValueError(f"{value!r} is not an item id like CF-BILL-01")
+        return value
+
+    @field_validator("provisions_externally")
+    @classmethod
+    def _provisioning_is_critical(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("critical") is False:
+            raise ValueError("an item that provisions to an external system must be "
+                             "critical: true (checked before going live)")
+        return value
+
+
+class AccountExpect(_Model):
+    """What an account must show after the staging bill run (any subset)."""
+
+    balance: Decimal | None = None
+    next_bill_dates: dict[str, dt.date | None] | None = None  # product code → date (None: ended)
+    usage_charge: Decimal | None = None
+    pool_minutes_applied: NonNegativeInt | None = None
+    status: str | None = None
+    invoice_total: Decimal | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in self.model_dump().values())
+
+
+class DiverseAccount(_Model):
+    """An account picked for its unusual setup (the seed's "ten or more")."""
+
+    id: str
+    account: str  # name or account number as the target shows it
+    why: str
+    checklist: list[str] = Field(default_factory=lambda: ["CF-BILL-02"])
+    expect: AccountExpect = AccountExpect()
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ACCOUNT_ID.match(value):
+            raise ValueError(f"{value!r} is not an account id like ACC-BOB")
+        return value
+
+    @property
+    def has_expectations(self) -> bool:
+        """False while nothing is expected: such an account verifies nothing."""
+        return not self.expect.empty
+
+
+class ManualResult(_Model):
+    """A manual item's result, recorded by a person (checklists/manual-results.yaml)."""
+
+    id: str
+    result: Literal["pass", "fail"]
+    by: str
+    at: dt.datetime | dt.date
+    note: str | None = None
+
+
+class ChecklistFile(_Model):
+    """The outline of every checklist file; entries are validated one by one, so one bad
+    entry does not hide the problems of the others."""
+
+    notice: str | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    accounts: list[dict[str, Any]] = Field(default_factory=list)
+    results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checklists:
+    """All checklist files of a directory, merged and cross-checked."""
+
+    dir: Path
+    items: list[Item]
+    accounts: list[DiverseAccount]
+    manual_results: dict[str, ManualResult]
+    notices: list[str] = field(default_factory=list)
+    where: dict[str, str] = field(default_factory=dict)  # id → "checklists/critical.yaml:12"
+    warnings: list[Problem] = field(default_factory=list)  # worth saying, not fatal
+
+    @property
+    def ids(self) -> set[str]:
+        return {item.id for item in self.items}
+
+    @property
+    def critical(self) -> list[Item]:
+        return [item for item in self.items if item.critical]
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def account(self, account_id: str) -> DiverseAccount:
+        for account in self.accounts:
+            if account.id == account_id:
+                return account
+        raise KeyError(account_id)
+
+
+@dataclass
+class _Merge:
+    """Accumulates files, remembering where each id was defined."""
+
+    items: list[Item] = field(default_factory=list)
+    accounts: list[DiverseAccount] = field(default_factory=list)
+    results: dict[str, ManualResult] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    where: dict[str, str] = field(default_factory=dict)
+    item_ids: set[str] = field(default_factory=set)  # every item id written, valid or not
+    problems: list[Problem] = field(default_factory=list)
+    refs: list[tuple[YamlSource, int, DiverseAccount]] = field(default_factory=list)
+    result_at: list[tuple[YamlSource, int, ManualResult]] = field(default_factory=list)
+
+    def claim(self, source: YamlSource, loc: Loc, raw: dict[str, Any]) -> bool:
+        """Record where the entry's id is defined; False (and a problem naming both
+        places) when another entry already has it."""
+        ident = raw.get("id")
+        if not isinstance(ident, str):
+            return True  # the model reports the missing or malformed id
+        if ident in self.where:
+            self.problems.append(source.problem(
+                (*loc, "id"), f"duplicate id {ident} (also defined at {self.where[ident]})"))
+            return False
+        self.where[ident] = f"{source.file}:{source.line(loc)}"
+        return True
+
+    def entry(self, model: type[E], source: YamlSource, loc: Loc) -> E | None:
+        try:
+            return validate(model, source, prefix=loc)
+        except ConfigError as exc:
+            self.problems += exc.problems
+            return None
+
+    def add(self, source: YamlSource, content: ChecklistFile) -> None:
+        if content.notice:
+            self.notices.append(content.notice)
+        for index, raw in enumerate(content.items):
+            if isinstance(raw.get("id"), str):
+                self.item_ids.add(raw["id"])
+            unique = self.claim(source, ("items", index), raw)
+            item = self.entry(Item, source, ("items", index))
+            if unique and item is not None:
+                self.items.append(item)
+        for index, raw in enumerate(content.accounts):
+            unique = self.claim(source, ("accounts", index), raw)
+            account = self.entry(DiverseAccount, source, ("accounts", index))
+            if unique and account is not None:
+                self.accounts.append(account)
+                self.refs.append((source, index, account))
+        for index in range(len(content.results)):
+            result = self.entry(ManualResult, source, ("results", index))
+            if result is None:
+                continue
+            if result.id in self.results:
+                self.problems.append(source.problem(
+                    ("results", index, "id"), f"a second result for {result.id}; keep one"))
+            else:
+                self.results[result.id] = result
+                self.result_at.append((source, index, result))
+
+    def cross_check(self) -> None:
+        items = {item.id: item for item in self.items}
+        known = sorted(self.item_ids)
+        for source, index, account in self.refs:
+            for n, ref in enumerate(account.checklist):
+                if ref not in self.item_ids:
+                    default = "checklist" not in source.data["accounts"][index]
+                    self.problems.append(source.problem(
+                        ("accounts", index, "checklist", n), f"unknown checklist item {ref}"
+                        + (" (the default checklist)" if default else ""),
+                        valid=known, suggestion=suggest(ref, known, cutoff=0.8)))
+        for source, index, result in self.result_at:
+            item = items.get(result.id)
+            if result.id not in self.item_ids:
+                self.problems.append(source.problem(
+                    ("results", index, "id"), f"unknown checklist item {result.id}",
+                    valid=known, suggestion=suggest(result.id, known, cutoff=0.8)))
+            elif item is not None and item.mode != "manual":
+                self.problems.append(source.problem(
+                    ("results", index, "id"),
+                    f"{result.id} is automated; only manual items take a recorded result"))
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_checklists(dir: Path) -> Checklists:
+    """Load, validate and merge every checklist file of ``dir``; ConfigError lists every
+    problem of every file."""
+    shown = display_name(dir)
+    if not dir.is_dir():
+        raise ConfigError([Problem(shown, None, None, "checklist directory not found")])
+    files = _files(dir)
+    if not files:
+        raise ConfigError([Problem(shown, None, None, "no checklist files (*.yaml) found")])
+    merge = _Merge()
+    warnings: list[Problem] = []
+    for path in files:
+        try:
+            source = load_yaml(path)
+            if source.data is None:
+                warnings.append(Problem(source.file, None, None, "empty checklist file"))
+                continue
+            if not isinstance(source.data, dict):
+                raise ConfigError([source.problem((), "a checklist file is a mapping with "
+                                                      "notice, items, accounts or results")])
+            merge.add(source, validate(ChecklistFile, source))
+        except ConfigError as exc:
+            merge.problems += exc.problems
+    merge.cross_check()
+    if not merge.items and not merge.problems:
+        merge.problems.append(Problem(shown, None, None, "no checklist items defined"))
+    if merge.problems:
+        raise ConfigError(sorted(merge.problems, key=lambda p: (p.file, p.line or 0)))
+    if len(merge.accounts) < ACCOUNTS_BEFORE_GO:
+        warnings.append(Problem(shown, None, "accounts",
+                                f"{len(merge.accounts)} diverse accounts; pick ten or more"))
+    for account in merge.accounts:
+        if not account.has_expectations:
+            file, _, line = merge.where[account.id].rpartition(":")
+            warnings.append(Problem(file, int(line) if line.isdigit() else None, account.id,
+                                    "no expectations yet: this account verifies nothing"))
+    return Checklists(dir=dir, items=merge.items, accounts=merge.accounts,
+                      manual_results=merge.results, notices=merge.notices, where=merge.where,
+                      warnings=warnings)

@@ -1,0 +1,271 @@
+"""The ``golive`` command: `run`, `report` and `checklist` over the same library as the plugin.
+
+``golive run`` is the pytest run with the profile: it starts pytest in a
+subprocess (so the progress shown here is the real run's, and a crash of the
+run cannot take the command down with it), follows the plugin's progress
+events, and exits with the run's status. Exit codes everywhere: 0 GO / clean,
+1 NO-GO / findings, 2 usage or configuration error, 3 environment error.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.status import Status
+from rich.table import Table
+
+from harness.checklists import Checklists, load_checklists
+from harness.config import DEFAULT_PROFILE, Profile, load_profile
+from harness.errors import GoliveError
+from harness.gate import effective_verdict
+from harness.record import Coverage, RunRecord, Verdict, new_run_id
+from harness.reports import load_and_render
+
+EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+_OUTCOME_STYLE = {"passed": "green", "reused": "green", "failed": "red", "error": "red",
+                  "undefined": "red", "skipped": "yellow", "not_run": "yellow",
+                  "interrupted": "yellow"}
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: GoliveError) -> NoReturn:
+    err.print(f"[bold red]golive: {exc.headline}[/]: {exc.message}", markup=True)
+    sys.exit(exc.exit_code)
+
+
+def _load(profile: Path, release: str | None = None) -> Profile:
+    overrides = {"target.release": release} if release else None
+    try:
+        return load_profile(profile, overrides)
+    except GoliveError as exc:
+        _fail(exc)
+
+
+def _checklists(profile: Profile) -> Checklists:
+    try:
+        return load_checklists(Path(profile.checklists.dir))
+    except GoliveError as exc:
+        _fail(exc)
+
+
+profile_option = click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="the golive profile",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Release verification before go-live: run, report, checklist."""
+
+
+# -- golive run -------------------------------------------------------------------
+def _pytest_command(profile: Path, release: str | None, reuse: bool, workers: int | None,
+                    run_id: str, events: Path, features: Path, extra: Sequence[str]) -> list[str]:
+    # -p loads the plugin before pytest parses the command line, so the options are
+    # known whatever folder the profile or the features live in.
+    cmd = [sys.executable, "-m", "pytest", "-p", "harness.plugin",
+           f"--golive-profile={profile}", f"--golive-run-id={run_id}",
+           f"--golive-events={events}", "-q", "--no-header"]
+    if release:
+        cmd += ["--golive-release", release]
+    if reuse:
+        cmd.append("--golive-reuse")
+    if workers:
+        cmd += ["-n", str(workers)]
+    paths = [a for a in extra if not a.startswith("-")]
+    return cmd + list(extra) + ([] if paths else [str(features)])
+
+
+def _show(event: dict[str, Any], status: Status | None = None) -> None:
+    kind = event.get("event")
+    if kind == "message":
+        text = str(event.get("text"))
+        if status is not None:
+            status.update(text)
+        if not text.startswith("["):  # "[3/7] restore …" is progress, anything else a note
+            out.print(f"  [dim]{text}[/]", markup=True, soft_wrap=True)
+    elif kind == "stage":
+        outcome = str(event.get("outcome") or "")
+        style = _OUTCOME_STYLE.get(outcome, "cyan")
+        extra = f" — {event['error']}" if event.get("error") else ""
+        out.print(f"  stage    [{style}]{outcome or '…':<11}[/] {event.get('name')}{extra}")
+    elif kind == "scenario":
+        outcome = str(event.get("outcome"))
+        style = _OUTCOME_STYLE.get(outcome, "white")
+        out.print(f"  scenario [{style}]{outcome:<11}[/] {event.get('feature')}: "
+                  f"{event.get('name')}", soft_wrap=True)
+        if event.get("error") and outcome != "passed":
+            out.print(f"           [dim]{event['error']}[/]", soft_wrap=True)
+
+
+def _follow(proc: subprocess.Popen[bytes], events: Path) -> dict[str, Any] | None:
+    """Show events while pytest runs; return the verdict event, if any."""
+    offset, verdict = 0, None
+    with out.status("starting pytest …") as status:
+        while True:
+            done = proc.poll() is not None
+            offset, found = _read_events(events, offset, status)
+            verdict = found or verdict
+            if done:
+                return verdict
+            time.sleep(0.2)
+
+
+def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[str, Any] | None]:
+    verdict = None
+    if not events.is_file():
+        return offset, None
+    with events.open(encoding="utf-8") as stream:
+        stream.seek(offset)
+        for line in iter(stream.readline, ""):
+            if not line.endswith("\n"):
+                break  # half-written line: read it next time
+            offset += len(line.encode("utf-8"))
+            event = json.loads(line)
+            if event.get("event") == "verdict":
+                verdict = event
+            else:
+                _show(event, status)
+    return offset, verdict
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@profile_option
+@click.option("--release", help="verify this release of the target (overrides target.release)")
+@click.option("--reuse", is_flag=True, help="reuse an already prepared staging database")
+@click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(profile_path: Path, release: str | None, reuse: bool, workers: int | None,
+        pytest_args: tuple[str, ...]) -> None:
+    """Prepare staging, run the features, gate and write the sign-off report.
+
+    Arguments after `--` go to pytest unchanged.
+    """
+    profile = _load(profile_path, release)
+    _checklists(profile)  # a checklist error is a usage error before anything starts
+    run_id = new_run_id()
+    with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
+        events = Path(tmp) / "events.jsonl"
+        log = Path(tmp) / "pytest.log"
+        cmd = _pytest_command(profile_path, release, reuse, workers, run_id, events,
+                              Path(profile.features.dir), pytest_args)
+        target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
+        out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
+                  soft_wrap=True)
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+            try:
+                verdict = _follow(proc, events)
+            except KeyboardInterrupt:
+                proc.wait()
+                verdict = _follow(proc, events)
+        code = proc.returncode
+        if verdict is None or code not in (0, 1):
+            err.print(log.read_text(encoding="utf-8", errors="replace").rstrip(), markup=False)
+        run_dir = Path(profile.report.dir) / run_id
+        if run_dir.is_dir():  # keep pytest's own output with the run
+            shutil.copyfile(log, run_dir / "pytest.log")
+    if verdict is not None:
+        style = "bold green" if code == EXIT_GO else "bold red"
+        out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
+    sys.exit(_exit_of_pytest(code))
+
+
+def _exit_of_pytest(code: int) -> int:
+    """pytest's status as golive's: 0/1 as they are, usage and collection errors 2."""
+    if code in (EXIT_GO, EXIT_NO_GO):
+        return code
+    if code == 5:  # nothing collected: nothing was verified
+        return EXIT_NO_GO
+    return EXIT_USAGE if code in (2, 4) else EXIT_ENVIRONMENT
+
+
+# -- golive report ----------------------------------------------------------------
+def _reports_dir(profile_path: Path) -> Path:
+    if profile_path.is_file():
+        return Path(_load(profile_path).report.dir)
+    return Path("reports")
+
+
+def _run_json(run: str, profile_path: Path) -> Path:
+    path = Path(run)
+    if run == "latest" and not path.exists():
+        path = _reports_dir(profile_path) / "latest"
+    return path / "run.json" if path.is_dir() else path
+
+
+@main.command()
+@profile_option
+@click.argument("run", default="latest")
+def report(profile_path: Path, run: str) -> None:
+    """Re-render every report of RUN (a run directory, its run.json, or `latest`)."""
+    run_json = _run_json(run, profile_path)
+    try:
+        paths = load_and_render(run_json)
+    except GoliveError as exc:
+        _fail(exc)
+    record = RunRecord.load(run_json)
+    verdict = effective_verdict(record)
+    for name, path in paths.items():
+        out.print(f"  {name:<14} {path}")
+    style = "bold green" if verdict is Verdict.GO else "bold red"
+    out.print(f"[{style}]golive: {verdict.value}[/] (run {record.run_id}, "
+              f"{record.status.value}); report: {paths.get('signoff.html')}")
+    passes = verdict is Verdict.GO or (
+        verdict is Verdict.GO_WITH_WAIVERS and record.exit_status == EXIT_GO)
+    sys.exit(EXIT_GO if passes else EXIT_NO_GO)
+
+
+# -- golive checklist -----------------------------------------------------------------
+def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]]:
+    run_json = Path(profile.report.dir) / "latest" / "run.json"
+    if not run_json.is_file():
+        return None, {}
+    try:
+        record = RunRecord.load(run_json)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"golive: ignoring {run_json}: {exc}")
+        return None, {}
+    return record, {c.item_id: c.coverage.value for c in record.checklist}
+
+
+@main.command()
+@profile_option
+def checklist(profile_path: Path) -> None:
+    """List the checklist items and, when a run exists, their coverage in the latest run."""
+    profile = _load(profile_path)
+    checklists = _checklists(profile)
+    record, coverage = _latest_coverage(profile)
+    for notice in checklists.notices:
+        out.print(f"[bold]Notice:[/] {notice}")
+    title = f"coverage in run {record.run_id}" if record else "coverage (no run yet)"
+    table = Table(title=f"{len(checklists.items)} checklist items — {title}")
+    for column in ("id", "title", "critical", "severity", "owner", "mode", "coverage"):
+        table.add_column(column, no_wrap=column != "title", overflow="fold")
+    for item in checklists.items:
+        state = coverage.get(item.id, Coverage.UNCOVERED.value) if record else "—"
+        style = "green" if state in ("verified", "manual_pass") else (
+            "dim" if state == "—" else "red")
+        table.add_row(item.id, item.title, "yes" if item.critical else "no",
+                      str(item.severity), item.owner, item.mode, f"[{style}]{state}[/]")
+    out.print(table)
+    for warning in checklists.warnings:
+        err.print(f"warning: {warning.format()}", markup=False)
+    sys.exit(EXIT_GO)

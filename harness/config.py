@@ -1,0 +1,450 @@
+"""The profile (``golive.yaml``): what to verify, where, and what counts as GO.
+
+Loaded once by `load_profile`, which reports every problem of the file at once
+(file, line, key, valid values, "did you mean") as one `ConfigError` before
+anything is touched. ``${VAR}`` and ``${VAR:-default}`` read the environment;
+an unset variable is a named error. Relative paths (and relative SQLite files)
+are resolved against the profile's directory, so golive runs the same from any
+working directory. Database URLs are `Dsn` objects: printing one hides its
+password; only `Dsn.reveal` gives the real URL, to the code that connects.
+
+Safety rules checked here, before any stage runs: production is read-only,
+the staging database must be marked ``staging: true``, and it must not be the
+production database under any spelling. `harness.safety` checks again at the
+moment of writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PositiveInt,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from harness.errors import ConfigError, Problem
+from harness.severity import Severity
+from harness.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "DemoTarget",
+    "Dsn",
+    "Profile",
+    "PythonTarget",
+    "SqlTarget",
+    "load_profile",
+]
+
+DEFAULT_PROFILE = Path("golive.yaml")
+_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
+
+
+class Dsn:
+    """A database URL whose ``str``/``repr`` hide the password; `reveal` gives it back.
+
+    A bare path is a SQLite file. A relative SQLite path is made absolute
+    against the profile's directory when loaded from a profile.
+    """
+
+    __slots__ = ("_text", "_url")
+
+    def __init__(self, value: str, root: Path | None = None) -> None:
+        text = value.strip()
+        if "://" not in text:
+            text = f"sqlite:///{text}"
+        url = make_url(text)  # ArgumentError / ValueError on nonsense
+        database = url.database or ""
+        if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
+                and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            if not path.is_absolute() and root is not None:
+                url = url.set(database=str(root / path))
+                text = url.render_as_string(hide_password=False)
+        self._url: URL = url
+        self._text = text
+
+    def reveal(self) -> str:
+        """The real URL, password included: only for the code that connects."""
+        return self._text
+
+    @property
+    def masked(self) -> str:
+        return self._url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite``, ``postgresql``, … (the driver suffix dropped)."""
+        return self._url.get_backend_name()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of a SQLite URL, else None."""
+        database = self._url.database or ""
+        if self.backend != "sqlite" or database in ("", ":memory:"):
+            return None
+        return Path(database)
+
+    def identity(self) -> tuple[str, str, int | None, str]:
+        """(backend, host, port, database): equal for two spellings of one database.
+
+        When in doubt two spellings compare equal (loopback names and sockets
+        are all "local"), so a safety check refuses rather than writes.
+        """
+        url = self._url
+        path = self.sqlite_path
+        if self.backend == "sqlite":
+            return ("sqlite", "", None, str(path.resolve()) if path else ":memory:")
+        host = (url.host or str(url.query.get("host") or "")).lower()
+        host = "local" if host in _LOCAL_HOSTS or host.startswith("/") else host
+        port = url.port or _DEFAULT_PORTS.get(self.backend)
+        return (self.backend, host, port, url.database or "")
+
+    def same_database(self, other: Dsn) -> bool:
+        return self.identity() == other.identity()
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"Dsn({self.masked!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Dsn) and other._text == self._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_after_validator_function(
+            cls._validate,
+            core_schema.str_schema(),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
+
+    @classmethod
+    def _validate(cls, value: str, info: ValidationInfo) -> Dsn:
+        try:
+            return cls(value, _root(info))
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL (e.g. sqlite:///var/staging.db or "
+                "postgresql://user:${PGPASSWORD}@host/db)"
+            ) from None
+
+
+def _root(info: ValidationInfo) -> Path | None:
+    context = info.context if isinstance(info.context, dict) else {}
+    root = context.get("root")
+    return Path(root) if root is not None else None
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    root = _root(info)
+    value = value.expanduser()
+    return value if value.is_absolute() or root is None else root / value
+
+
+ProjectPath = Annotated[Path, AfterValidator(_resolve_path)]
+"""A path in the profile: relative ones are relative to the profile's directory."""
+
+
+class _Section(BaseModel):
+    # validate_default: default paths are resolved against the profile's directory too
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
+                              validate_default=True)
+
+
+# -- target ------------------------------------------------------------------
+
+
+class DemoTarget(_Section):
+    """The embedded demo platform; ``release`` is the demo release deployed on staging."""
+
+    kind: Literal["demo"]
+    release: str = "1.1"
+
+
+_POSITIONAL = re.compile(r"%s|%\(\w+\)s|\?|\{[^}]*\}")
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class SqlTarget(_Section):
+    """A platform whose database golive can read: one named SQL query per concept.
+
+    Queries use named bind parameters (``:account``), never string formatting.
+    ``dsn`` defaults to the staging database. ``commands`` are shell commands
+    for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
+    bill-run date.
+    """
+
+    kind: Literal["sql"]
+    release: str | None = None
+    dsn: Dsn | None = None
+    queries: dict[str, str]
+    commands: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("queries")
+    @classmethod
+    def _named_params(cls, queries: dict[str, str]) -> dict[str, str]:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for name, sql in queries.items():
+            if not _NAME.match(name):
+                problems.append(((name,), "a query name is lower_case_with_underscores"))
+            elif not sql.strip():
+                problems.append(((name,), "empty query"))
+            elif _POSITIONAL.search(_QUOTED.sub("''", sql)):
+                problems.append(((name,), "use named bind parameters (:account), "
+                                          "not %s, ? or {…} placeholders"))
+        if problems:
+            raise Located(problems)
+        return queries
+
+
+_ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+class PythonTarget(_Section):
+    """A Python adapter class by dotted path; ``options`` are passed to it as they are."""
+
+    kind: Literal["python"]
+    release: str | None = None
+    adapter: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("adapter")
+    @classmethod
+    def _dotted(cls, value: str) -> str:
+        if not _ADAPTER.match(value):
+            raise ValueError(f"{value!r} is not 'package.module:ClassName'")
+        return value
+
+
+Target = Annotated[DemoTarget | SqlTarget | PythonTarget, Field(discriminator="kind")]
+
+
+# -- environments --------------------------------------------------------------
+
+
+class Production(_Section):
+    """Production: golive reads its configuration and baseline, never writes."""
+
+    dsn: Dsn
+    read_only: bool = True
+
+    @model_validator(mode="after")
+    def _read_only(self) -> Production:
+        if not self.read_only:
+            raise Located([(("read_only",), "must be true: golive never writes to production")])
+        return self
+
+
+class Staging(_Section):
+    """The one database golive may restore, sanitise and bill."""
+
+    dsn: Dsn
+    staging: bool = False
+
+    @model_validator(mode="after")
+    def _marked(self) -> Staging:
+        if self.staging is not True:
+            raise Located([(("staging",), "must be true: golive restores, sanitises and "
+                                          "bills this database; mark it only if it is staging")])
+        return self
+
+
+class Environments(_Section):
+    production: Production
+    staging: Staging
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Environments:
+        if self.staging.dsn.same_database(self.production.dsn):
+            raise Located([(("staging", "dsn"), "is the production database "
+                                                "(environments.production.dsn); golive would "
+                                                "restore and bill production")])
+        return self
+
+
+# -- stages ------------------------------------------------------------------------
+
+
+class Generate(_Section):
+    """Demo only: make the backup from the demo generator when it is missing."""
+
+    accounts: PositiveInt = 300
+    seed: int = 42
+
+
+class Backup(_Section):
+    """The pre-bill-run backup of production (demo manifest, SQLite file or pg_dump -Fc)."""
+
+    path: ProjectPath
+    generate: Generate | None = None
+
+
+class Sanitize(_Section):
+    enabled: bool = False
+    rules: ProjectPath | None = None
+    scripts: list[ProjectPath] = Field(default_factory=list)  # vendor UPDATE scripts (.sql)
+
+
+class Lockdown(_Section):
+    enabled: bool = True
+
+
+class BillRun(_Section):
+    date: dt.date
+    must_match_production: list[str] = Field(default_factory=list)
+    on_drift: Literal["fail", "warn"] = "fail"
+    timeout_seconds: PositiveInt = 900
+
+
+class ChecklistsSection(_Section):
+    dir: ProjectPath = Path("checklists")
+
+
+class FeaturesSection(_Section):
+    dir: ProjectPath = Path("features")
+
+
+class Gate(_Section):
+    blocking_severities: list[Severity] = Field(
+        default_factory=lambda: [Severity.SEVERE, Severity.HIGH])
+    account_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.00")
+    go_with_waivers_passes_ci: bool = False
+
+
+class ReportSection(_Section):
+    dir: ProjectPath = Path("reports")
+    title: str = "Release sign-off"
+
+
+def _section() -> Any:
+    """An omitted section: validated from {} so its defaults are resolved like given ones."""
+    return {}
+
+
+class Profile(_Section):
+    """The whole profile; ``path``/``root`` say where it was loaded from."""
+
+    name: str
+    target: Target
+    environments: Environments
+    backup: Backup
+    sanitize: Sanitize = Field(default_factory=_section)
+    lockdown: Lockdown = Field(default_factory=_section)
+    bill_run: BillRun
+    checklists: ChecklistsSection = Field(default_factory=_section)
+    features: FeaturesSection = Field(default_factory=_section)
+    gate: Gate = Field(default_factory=_section)
+    report: ReportSection = Field(default_factory=_section)
+
+    _path: Path = PrivateAttr(default=DEFAULT_PROFILE)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def root(self) -> Path:
+        return self._path.parent
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.sanitize.enabled and self.sanitize.rules is None and not self.sanitize.scripts:
+            problems.append((("sanitize", "rules"), "required when sanitize is enabled "
+                                                    "(or give scripts)"))
+        if isinstance(self.target, SqlTarget) and self.target.dsn is not None \
+                and self.target.dsn.same_database(self.environments.production.dsn):
+            problems.append((("target", "dsn"), "is the production database; the target "
+                                                "is the staging system"))
+        if problems:
+            raise Located(problems)
+        return self
+
+    def target_dsn(self) -> Dsn:
+        """The database the target reads: its own ``dsn`` or the staging database."""
+        own = getattr(self.target, "dsn", None)
+        return own if isinstance(own, Dsn) else self.environments.staging.dsn
+
+
+def _apply_overrides(source: YamlSource, overrides: dict[str, Any]) -> list[Problem]:
+    """Set ``{"target.release": "1.2"}`` (dotted or nested) into the raw data."""
+    problems: list[Problem] = []
+    flat: dict[str, Any] = {}
+
+    def flatten(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                flatten(f"{prefix}.{key}" if prefix else str(key), sub)
+        else:
+            flat[prefix] = value
+
+    flatten("", overrides)
+    for dotted, value in flat.items():
+        parts = dotted.split(".")
+        node = source.data
+        for index, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                problems.append(Problem("command line", None, dotted,
+                                        f"{'.'.join(parts[:index + 1])} is not a section"))
+                break
+            node = child
+        else:
+            node[parts[-1]] = value
+            source.overridden.add(tuple(parts))
+    return problems
+
+
+def load_profile(
+    path: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> Profile:
+    """Load and validate the profile (default ``./golive.yaml``); ConfigError lists every
+    problem. ``overrides`` come from the command line (``{"target.release": "1.2"}``);
+    ``env`` replaces ``os.environ`` for ``${VAR}`` placeholders (tests)."""
+    path = path or DEFAULT_PROFILE
+    source = load_yaml(path)
+    if not isinstance(source.data, dict):
+        raise ConfigError([Problem(source.file, source.line(()), None,
+                                   "the profile must be a mapping of sections "
+                                   "(name, target, environments, backup, bill_run, …)")])
+    problems = _apply_overrides(source, overrides or {})
+    source, env_problems = expand_env(source, env)
+    problems += env_problems
+    unset = {p.key for p in env_problems}
+    root = path.resolve().parent
+    try:
+        profile = Profile.model_validate(source.data, context={"root": root})
+    except ValidationError as exc:
+        problems += [p for p in problems_from(exc, source, Profile) if p.key not in unset]
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+    profile._path = path.resolve()
+    return profile

@@ -1,0 +1,121 @@
+"""The ``golive`` fixture object: what a step may know about the run it verifies.
+
+Steps get the profile, the staging `Target` (opened once per process), the
+bill run this session prepared, the checklists, and `check_account`, which
+records an account check in the run record *before* asserting it — so the
+report's accounts table shows every expected-vs-actual pair, passed or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from harness.record import AccountCheck
+
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class BillRunInfo:
+    """The bill run of this session, as preparation left it (None when unknown)."""
+
+    id: int | str | None
+    date: dt.date | None
+    started_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "date": self.date.isoformat() if self.date else None,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BillRunInfo:
+        date, started = data.get("date"), data.get("started_at")
+        return cls(
+            id=data.get("id"),
+            date=dt.date.fromisoformat(date) if date else None,
+            started_at=dt.datetime.fromisoformat(started) if started else None,
+        )
+
+
+def normalise(value: object) -> str | None:
+    """A comparable text form: 12.5 == "12.50" == Decimal("12.500"); dates as ISO."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal | int | float):
+        return _decimal_text(Decimal(str(value)))
+    text = str(value).strip()
+    if _NUMBER.match(text.replace(",", "")):
+        return _decimal_text(Decimal(text.replace(",", "")))
+    return text
+
+
+def _decimal_text(number: Decimal) -> str:
+    try:
+        text = format(number.normalize(), "f")
+    except InvalidOperation:
+        return str(number)
+    return "0" if text in ("-0", "+0") else text
+
+
+class GoliveContext:
+    """Handed to steps as the ``golive`` fixture; one per scenario, sharing one target."""
+
+    def __init__(
+        self,
+        *,
+        profile: Any,
+        checklists: Any,
+        bill_run: BillRunInfo,
+        open_target: Callable[[], Any],
+        record_check: Callable[[AccountCheck], None],
+        scenario: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.checklists = checklists
+        self.bill_run = bill_run
+        self.scenario = scenario
+        self._open_target = open_target
+        self._record_check = record_check
+
+    @property
+    def target(self) -> Any:
+        """The staging target (harness.targets Target), opened on first use in this process."""
+        return self._open_target()
+
+    def expected_account(self, account_id: str) -> Any:
+        """The diverse account ``account_id`` as ``checklists/accounts.yaml`` defines it."""
+        try:
+            return self.checklists.account(account_id)
+        except KeyError:
+            known = ", ".join(a.id for a in self.checklists.accounts) or "none"
+            raise LookupError(
+                f"no account {account_id!r} in the checklists' accounts (known: {known})"
+            ) from None
+
+    def check_account(self, account: str, check: str, expected: object, actual: object) -> None:
+        """Record ``account``'s ``check`` in the run record, then assert it."""
+        want, got = normalise(expected), normalise(actual)
+        ok = want == got
+        self._record_check(
+            AccountCheck(
+                account=account,
+                check=check,
+                expected=want if want is not None else "None",
+                actual=got,
+                ok=ok,
+                scenario=self.scenario,
+            )
+        )
+        assert ok, f"account {account}: {check}: expected {want}, got {got}"

@@ -1,0 +1,245 @@
+"""The gate: turn a run record into GO, GO WITH WAIVERS or NO-GO (DESIGN.md "Gate and verdict").
+
+Every rule is written into ``record.gate`` with a detail a release manager can
+act on. Fail closed: a rule that cannot tell blocks, an incomplete or empty
+run is NO-GO, and only a failure someone waived (``Failure.waived_by``) can
+turn a blocking rule into GO WITH WAIVERS. A rule whose input has not arrived
+(the sanitise scan, the outbound sinks) is "not applicable" and does not block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from harness.record import (
+    AccountCheck,
+    Coverage,
+    Failure,
+    GateRule,
+    Outcome,
+    RunRecord,
+    RunStatus,
+    StageResult,
+    Verdict,
+)
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "GateRulesLike",
+    "decide",
+    "effective_verdict",
+    "exit_code",
+    "is_not_applicable",
+]
+
+NOT_APPLICABLE = "not applicable"
+OK_COVERAGE = frozenset({Coverage.VERIFIED, Coverage.MANUAL_PASS})
+_SHOWN = 8  # names listed in a rule's detail before "and N more"
+
+
+class GateRulesLike(Protocol):
+    """The profile's ``gate`` section as the gate reads it."""
+
+    @property
+    def blocking_severities(self) -> Sequence[str]: ...
+    @property
+    def account_tolerance(self) -> Decimal: ...
+    @property
+    def go_with_waivers_passes_ci(self) -> bool: ...
+
+
+def is_not_applicable(rule: GateRule) -> bool:
+    return rule.passed and rule.detail.startswith(NOT_APPLICABLE)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = "; ".join(names[:_SHOWN])
+    more = len(names) - _SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _rule_verification_ran(record: RunRecord) -> GateRule:
+    n = len(record.scenarios)
+    if n == 0:
+        return GateRule("scenarios ran", False, "no scenario ran: nothing was verified")
+    return GateRule("scenarios ran", True, f"{n} scenario(s) recorded")
+
+
+def _rule_run_complete(record: RunRecord) -> GateRule:
+    if record.status is RunStatus.COMPLETE:
+        return GateRule("run complete", True, "the run finished")
+    return GateRule(
+        "run complete",
+        False,
+        f"run status is {record.status.value}: the run did not finish, its results are partial",
+    )
+
+
+def _sanitise_disabled_but_locked_down(record: RunRecord) -> StageResult | None:
+    """The procedure allows an unsanitised staging copy only when it is locked down
+    (seeds/002: "If step three wasn't completed, be sure your DEV / TEST system is
+    locked down"). Such a sanitise stage stays SKIPPED in every output; it just does
+    not block when the lock-down stage really ran."""
+    by_name = {s.name: s for s in record.stages}
+    sanitise, lockdown = by_name.get("sanitise"), by_name.get("lockdown")
+    if (
+        sanitise is not None
+        and sanitise.outcome is Outcome.SKIPPED
+        and sanitise.evidence.get("enabled") is False
+        and lockdown is not None
+        and lockdown.outcome is Outcome.PASSED
+    ):
+        return sanitise
+    return None
+
+
+def _rule_stages(record: RunRecord) -> GateRule:
+    if not record.stages:
+        return GateRule("stages finished", False, "no stage recorded: staging was not prepared")
+    excused = _sanitise_disabled_but_locked_down(record)
+    bad = [
+        f"{s.name} ({s.outcome.value})"
+        for s in record.stages
+        if not s.outcome.ok and s is not excused
+    ]
+    if bad:
+        return GateRule("stages finished", False, f"did not finish: {_names(bad)}")
+    reused = [s.name for s in record.stages if s.outcome is Outcome.REUSED]
+    detail = f"{len(record.stages)} stage(s) finished"
+    if excused is not None:
+        detail += "; sanitising disabled by the profile, staging locked down instead"
+    if reused:
+        detail += f"; reused, not prepared in this run: {_names(reused)}"
+    return GateRule("stages finished", True, detail)
+
+
+def _waived_items(failures: Sequence[Failure]) -> set[str]:
+    return {
+        item
+        for f in failures
+        if f.source == "checklist" and f.waived_by
+        for item in f.checklist_ids
+    }
+
+
+def _rule_critical(record: RunRecord) -> GateRule:
+    name = "critical items verified"
+    if not record.checklist:
+        return GateRule(name, False, "checklist coverage was not computed for this run")
+    critical = [c for c in record.checklist if c.critical]
+    bad = [c for c in critical if c.coverage not in OK_COVERAGE]
+    if not bad:
+        return GateRule(name, True, f"all {len(critical)} critical item(s) verified")
+    waived = _waived_items(record.failures)
+    open_ = [c for c in bad if c.coverage is not Coverage.WAIVED and c.item_id not in waived]
+    listed = [f"{c.item_id} ({c.coverage.value})" for c in (open_ or bad)]
+    if open_:
+        return GateRule(name, False, f"not verified: {_names(listed)}")
+    return GateRule(name, False, f"waived: {_names(listed)}", waived=True)
+
+
+def _rule_blocking(record: RunRecord, rules: GateRulesLike, today: dt.date) -> GateRule:
+    blocking = {s.lower() for s in rules.blocking_severities}
+    name = f"no open {'/'.join(sorted(blocking)) or 'blocking'} failure"
+    hits = [f for f in record.failures if f.severity.lower() in blocking]
+    open_ = [f for f in hits if not f.waived_by]
+    if open_:
+        overdue = [f for f in open_ if f.due_date and f.due_date < today.isoformat()]
+        detail = f"{len(open_)} open: {_names([f'{f.severity}: {f.title}' for f in open_])}"
+        if overdue:
+            detail += f" ({len(overdue)} past due)"
+        return GateRule(name, False, detail)
+    if hits:
+        by = _names([f"{f.title} (by {f.waived_by})" for f in hits])
+        return GateRule(name, False, f"{len(hits)} waived: {by}", waived=True)
+    return GateRule(name, True, "none")
+
+
+def _as_decimal(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _mismatch(check: AccountCheck, tolerance: Decimal) -> bool:
+    expected, actual = _as_decimal(check.expected), _as_decimal(check.actual)
+    if expected is not None and actual is not None:
+        return abs(expected - actual) > tolerance
+    return not check.ok
+
+
+def _rule_accounts(record: RunRecord, rules: GateRulesLike) -> GateRule:
+    name = "accounts match production"
+    tolerance = Decimal(str(rules.account_tolerance))
+    if not record.accounts:
+        return GateRule(name, True, f"{NOT_APPLICABLE}: no account checks recorded")
+    bad = [c for c in record.accounts if _mismatch(c, tolerance)]
+    if bad:
+        listed = [f"{c.account} {c.check}: expected {c.expected}, got {c.actual}" for c in bad]
+        return GateRule(name, False, f"beyond tolerance {tolerance}: {_names(listed)}")
+    accounts = len({c.account for c in record.accounts})
+    return GateRule(name, True, f"{accounts} account(s) within tolerance {tolerance}")
+
+
+def _rule_section(record: RunRecord, section: str, key: str, name: str, what: str) -> GateRule:
+    data = record.extras.get(section) or {}
+    found = data.get(key) if isinstance(data, dict) else None
+    if found is None:
+        return GateRule(name, True, f"{NOT_APPLICABLE}: no {section} section in this run")
+    if found:
+        items = [str(x) for x in found] if isinstance(found, list | tuple) else [str(found)]
+        return GateRule(name, False, f"{what}: {_names(items)}")
+    return GateRule(name, True, "none")
+
+
+def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
+    """Apply every gate rule, write ``record.gate`` and ``record.verdict``, return the verdict.
+
+    ``today`` marks open blocking failures already past their due date.
+    Also sets ``record.exit_status`` so every output agrees with the exit code.
+    """
+    record.gate = [
+        _rule_verification_ran(record),
+        _rule_run_complete(record),
+        _rule_stages(record),
+        _rule_critical(record),
+        _rule_blocking(record, rules, today),
+        _rule_accounts(record, rules),
+        _rule_section(record, "sanitize", "residue", "sanitise scan clean", "residue found"),
+        _rule_section(record, "outbound", "escaped", "nothing escaped the sinks", "escaped"),
+    ]
+    if any(not r.passed and not r.waived for r in record.gate):
+        verdict = Verdict.NO_GO
+    elif any(r.waived for r in record.gate):
+        verdict = Verdict.GO_WITH_WAIVERS
+    else:
+        verdict = Verdict.GO
+    record.verdict = verdict
+    record.exit_status = exit_code(record, rules.go_with_waivers_passes_ci)
+    return verdict
+
+
+def effective_verdict(record: RunRecord) -> Verdict:
+    """The verdict every output shows: NO-GO unless a complete run passed the gate."""
+    if record.status is not RunStatus.COMPLETE or not record.gate:
+        return Verdict.NO_GO
+    if any(not r.passed and not r.waived for r in record.gate):
+        return Verdict.NO_GO
+    return record.verdict
+
+
+def exit_code(record: RunRecord, go_with_waivers_passes_ci: bool) -> int:
+    """0 only for a complete run with GO (or GO WITH WAIVERS when allowed); 1 otherwise."""
+    verdict = effective_verdict(record)
+    if verdict is Verdict.GO:
+        return 0
+    if verdict is Verdict.GO_WITH_WAIVERS and go_with_waivers_passes_ci:
+        return 0
+    return 1

@@ -1,0 +1,237 @@
+"""The staging pipeline: backup → restore → sanitise → lockdown → config_diff → bill_run →
+stop_service, each recorded in the run record with its start, duration and evidence.
+
+A failing stage stops the pipeline: it is recorded FAILED (or INTERRUPTED) with
+its error, every later stage NOT_RUN, and `PipelineError` is raised, so a run
+that did not prepare staging can never pass the gate. With ``reuse=True`` a
+staging database already prepared for the same backup digest, release and date
+is not prepared again: its stages are recorded REUSED and a note says so;
+lock-down still runs, because the sinks belong to this run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import EnvironmentProblem, GoliveError
+from harness.record import Outcome, RunRecord, StageResult, now
+from harness.safety import environment, redact, reveal
+from harness.stages import billing, data, lockdown, marker
+from harness.stages.context import SanitiseHook, StageContext, StageFn
+from harness.targets.base import BillRunView, Target, TargetError
+from harness.targets.loader import open_target
+
+__all__ = ["STAGE_NAMES", "PipelineError", "PipelineHooks", "Prepared", "prepare"]
+
+STAGES: tuple[tuple[str, StageFn], ...] = (
+    ("backup", data.backup),
+    ("restore", data.restore),
+    ("sanitise", data.sanitise),
+    ("lockdown", lockdown.lockdown),
+    ("config_diff", billing.config_diff),
+    ("bill_run", billing.bill_run),
+    ("stop_service", billing.stop_service),
+)
+STAGE_NAMES = tuple(name for name, _ in STAGES)
+Progress = Callable[[str], None]
+
+
+class PipelineError(GoliveError):
+    """Preparation stopped at a stage; the record says which and why. Exit 1 (NO-GO) unless
+    the cause was a refusal (2) or a missing database, tool or service (3)."""
+
+    exit_code = 1
+    headline = "staging preparation failed"
+
+    def __init__(self, stage: str, error: str, exit_code: int = 1) -> None:
+        super().__init__(f"stage {stage} failed: {error}")
+        self.stage = stage
+        self.error = error
+        self.exit_code = exit_code  # the cause's: 2 refused for safety, 3 environment
+
+
+@dataclass
+class PipelineHooks:
+    """Where other parts of golive plug into preparation.
+
+    ``sanitise(profile, target, record) -> evidence`` scrubs staging (the sanitiser);
+    ``before_stage(name)`` runs first in each stage (an exception fails that stage);
+    ``after_stage(result)`` sees each finished StageResult (e.g. to save the record).
+    """
+
+    sanitise: SanitiseHook | None = None
+    before_stage: Callable[[str], None] | None = None
+    after_stage: Callable[[StageResult], None] | None = None
+
+
+@dataclass
+class Prepared:
+    """Staging after preparation: its target, the bill run, and the running sinks."""
+
+    target: Target
+    record: RunRecord
+    bill_run: BillRunView | None
+    started_at: dt.datetime | None  # when the bill run started (for the event-log check)
+    reused: bool = False
+    _ctx: StageContext | None = field(default=None, repr=False)
+
+    def outbound(self) -> dict[str, Any]:
+        """What the sinks caught so far (also written to ``record.extras["outbound"]``)."""
+        if self._ctx is None:
+            return dict(self.record.extras.get("outbound") or {})
+        return lockdown.refresh(self._ctx)
+
+    def close(self) -> None:
+        """Record the sinks' captures, stop the sinks, close the target. Idempotent."""
+        if self._ctx is not None:
+            lockdown.stop(self._ctx)
+            self._ctx = None
+        self.target.close()
+
+
+def prepare(
+    profile: Any,
+    record: RunRecord,
+    reuse: bool = False,
+    progress: Progress | None = None,
+    hooks: PipelineHooks | None = None,
+) -> Prepared:
+    """Prepare staging for verification; raise PipelineError when a stage fails."""
+    say: Progress = progress or (lambda _message: None)
+    hooks = hooks or PipelineHooks()
+    target = open_target(profile, "staging")
+    ctx = StageContext(profile=profile, record=record, target=target, sanitise=hooks.sanitise)
+    record.release = record.release or target.release
+    record.bill_run_date = record.bill_run_date or ctx.run_date.isoformat()
+    try:
+        if reuse:
+            found = _reusable(ctx, say)
+            if found is not None:
+                return _reuse(ctx, found, hooks, say)
+        marker.clear(profile)
+        _run(ctx, STAGES, hooks, say)
+        marker.write(profile, _key(ctx, ctx.backup), {s.name: s.evidence for s in record.stages
+                                                       if s.name in STAGE_NAMES})
+    except BaseException:
+        lockdown.stop(ctx)
+        target.close()
+        raise
+    return Prepared(target=target, record=record, bill_run=ctx.bill_run,
+                    started_at=ctx.started_at, _ctx=ctx)
+
+
+def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], hooks: PipelineHooks,
+         say: Progress) -> None:
+    secrets = _dsns(ctx.profile)
+    for index, (name, fn) in enumerate(stages):
+        stage = StageResult(name=name, started_at=now().isoformat())
+        ctx.record.stages.append(stage)
+        say(f"[{index + 1}/{len(stages)}] {name} …")
+        began = time.monotonic()
+        failure: BaseException | None = None
+        try:
+            if hooks.before_stage is not None:
+                hooks.before_stage(name)
+            stage.outcome, stage.evidence = fn(ctx)
+        except data.StageFailed as exc:
+            stage.outcome, stage.evidence, failure = Outcome.FAILED, exc.evidence, exc
+            stage.error = redact(str(exc), secrets)
+        except KeyboardInterrupt as exc:
+            stage.outcome, stage.error, failure = Outcome.INTERRUPTED, "interrupted", exc
+        except Exception as exc:  # recorded with its type, then re-raised as PipelineError
+            stage.outcome, failure = Outcome.FAILED, exc
+            stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        stage.duration = round(time.monotonic() - began, 3)
+        say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "
+            f"{stage.duration:.1f} s" + (f" — {stage.error}" if stage.error else ""))
+        if hooks.after_stage is not None:
+            hooks.after_stage(stage)
+        if failure is not None:
+            for later, _ in stages[index + 1:]:
+                ctx.record.stages.append(StageResult(name=later, outcome=Outcome.NOT_RUN))
+            if isinstance(failure, KeyboardInterrupt):
+                raise failure
+            code = failure.exit_code if isinstance(failure, GoliveError) else 1
+            raise PipelineError(name, stage.error or "failed", code) from failure
+
+
+def _dsns(profile: Any) -> list[str]:
+    return [reveal(getattr(environment(profile, n), "dsn", None))
+            for n in ("staging", "production")]
+
+
+def _key(ctx: StageContext, backup: dict[str, Any]) -> dict[str, Any]:
+    return {"backup_sha256": backup.get("sha256"), "release": ctx.target.release,
+            "bill_run_date": ctx.run_date.isoformat(),
+            "bill_run_id": ctx.bill_run.id if ctx.bill_run is not None else None}
+
+
+def _reusable(ctx: StageContext, say: Progress) -> dict[str, Any] | None:
+    """The marker when staging is prepared for this backup, release and date, else None
+    (with a note saying why reuse fell back to preparing)."""
+    found = marker.read(ctx.profile)
+    reason = None
+    if found is None:
+        reason = "staging has no record of a finished preparation"
+    elif not Path(ctx.profile.backup.path).exists():
+        reason = f"the backup {ctx.profile.backup.path} is missing"
+    else:
+        try:
+            reason = _differs(ctx, found)
+        except (TargetError, EnvironmentProblem, data.StageFailed) as exc:
+            reason = f"it cannot be read: {exc}"
+    if reason is None:
+        return found
+    note = f"--golive-reuse: staging could not be reused ({reason}); prepared it from scratch"
+    ctx.record.notes.append(note)
+    say(note)
+    return None
+
+
+def _differs(ctx: StageContext, found: dict[str, Any]) -> str | None:
+    wanted = _key(ctx, data.locate(ctx, make=False))
+    differs = [k for k in ("backup_sha256", "release", "bill_run_date")
+               if found.get(k) != wanted[k]]
+    if differs:
+        return "it was prepared for another " + ", ".join(differs)
+    latest = ctx.target.latest_bill_run()
+    if latest is None or latest.id != found.get("bill_run_id"):
+        return "its latest bill run is not the one golive prepared"
+    if ctx.target.billing_service("status") != "stopped":
+        return "its billing service is running"
+    return None
+
+
+def _reuse(ctx: StageContext, found: dict[str, Any], hooks: PipelineHooks,
+           say: Progress) -> Prepared:
+    latest = ctx.target.latest_bill_run()
+    if latest is None:  # _reusable checked it; the database changed under us
+        raise TargetError("staging lost its bill run while golive was reusing it")
+    ctx.bill_run, ctx.started_at = latest, latest.started_at
+    evidence: dict[str, Any] = found.get("stages") or {}
+    for name in STAGE_NAMES:
+        if name == "lockdown":
+            continue
+        ctx.record.stages.append(StageResult(
+            name=name, outcome=Outcome.REUSED, started_at=now().isoformat(),
+            evidence={"prepared_at": found.get("prepared_at"), **(evidence.get(name) or {})}))
+    ctx.record.reused = True
+    ctx.record.notes.append(
+        f"--golive-reuse: staging was prepared at {found.get('prepared_at')} for backup "
+        f"sha256 {str(found.get('backup_sha256'))[:16]}…, release {found.get('release')}, "
+        f"bill run #{latest.id} of {found.get('bill_run_date')}; it was not restored, "
+        "sanitised or billed again in this run")
+    say("reusing prepared staging: " + ctx.record.notes[-1])
+    _run(ctx, (("lockdown", lockdown.lockdown),), hooks, say)
+    ctx.record.stages.sort(key=lambda s: _order(s.name))
+    return Prepared(target=ctx.target, record=ctx.record, bill_run=latest,
+                    started_at=ctx.started_at, reused=True, _ctx=ctx)
+
+
+def _order(name: str) -> int:
+    return STAGE_NAMES.index(name) if name in STAGE_NAMES else -1

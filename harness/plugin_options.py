@@ -1,0 +1,129 @@
+"""golive's pytest options, and the one rule that decides whether golive is active.
+
+The plugin is registered by the root ``conftest.py`` for every pytest run in the
+project, including golive's own test-suite, so activation is explicit:
+
+golive is ACTIVE iff ``-p no:golive`` is not given AND either
+  * ``--golive-profile PATH`` is given (``golive run`` always passes it), or
+  * ``<rootdir>/golive.yaml`` exists and one of the paths pytest collects
+    (its arguments, else ``testpaths``) is the profile's features directory,
+    lies inside it or contains it (``pytest``, ``pytest .``, ``pytest features``).
+
+So ``pytest tests/…`` (golive's own tests) never restores or bills anything,
+while ``pytest features`` verifies the staging system of ``./golive.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+DEFAULT_PROFILE = "golive.yaml"
+PLUGIN_NAME = "golive"
+
+
+@dataclass(frozen=True)
+class GoliveOptions:
+    """The golive command-line options of one pytest session."""
+
+    profile: Path
+    explicit: bool  # --golive-profile was given
+    reuse: bool
+    release: str | None
+    run_id: str | None
+    reports: Path | None
+    no_prepare: bool
+    events: Path | None
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("golive", "golive release verification")
+    group.addoption(
+        "--golive-profile",
+        metavar="PATH",
+        default=None,
+        help=f"golive profile (default ./{DEFAULT_PROFILE}); giving it activates golive",
+    )
+    group.addoption(
+        "--golive-reuse",
+        action="store_true",
+        default=False,
+        help="reuse an already prepared staging database (the report says so)",
+    )
+    group.addoption(
+        "--golive-release", metavar="NAME", default=None, help="override target.release"
+    )
+    group.addoption("--golive-run-id", metavar="ID", default=None, help="run id (default: new)")
+    group.addoption(
+        "--golive-reports", metavar="DIR", default=None, help="override report.dir of the profile"
+    )
+    group.addoption(
+        "--golive-no-prepare",
+        action="store_true",
+        default=False,
+        help="do not prepare staging (tests of golive itself); such a run is always NO-GO",
+    )
+    group.addoption(
+        "--golive-events",
+        metavar="PATH",
+        default=None,
+        help="append progress events as JSON lines to PATH (used by `golive run`)",
+    )
+
+
+def read_options(config: pytest.Config) -> GoliveOptions:
+    given = config.getoption("golive_profile")
+    base = config.invocation_params.dir
+    profile = Path(given) if given else config.rootpath / DEFAULT_PROFILE
+    if not profile.is_absolute():
+        profile = base / profile
+    reports = config.getoption("golive_reports")
+    events = config.getoption("golive_events")
+    return GoliveOptions(
+        profile=profile,
+        explicit=given is not None,
+        reuse=bool(config.getoption("golive_reuse")),
+        release=config.getoption("golive_release"),
+        run_id=config.getoption("golive_run_id"),
+        reports=(base / reports) if reports else None,
+        no_prepare=bool(config.getoption("golive_no_prepare")),
+        events=(base / events) if events else None,
+    )
+
+
+def _features_dir_of(profile: Path) -> Path:
+    """The features directory named by the profile, read leniently (errors come later)."""
+    name: Any = "features"
+    try:
+        data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("features"), dict):
+        name = data["features"].get("dir") or name
+    path = Path(str(name))
+    return path if path.is_absolute() else profile.parent / path
+
+
+def _collects(config: pytest.Config, features: Path) -> bool:
+    features = features.resolve()
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0])
+        path = (path if path.is_absolute() else base / path).resolve()
+        if path == features or features in path.parents or path in features.parents:
+            return True
+    return False
+
+
+def is_active(config: pytest.Config) -> bool:
+    """See the module docstring."""
+    if config.pluginmanager.is_blocked(PLUGIN_NAME):
+        return False
+    options = read_options(config)
+    if options.explicit:
+        return True
+    return options.profile.is_file() and _collects(config, _features_dir_of(options.profile))

@@ -1,0 +1,306 @@
+"""Recording scenario and step results ourselves, the same way with and without xdist.
+
+pytest-bdd's own reporting is empty under xdist, and pytest's pass/fail alone
+cannot tell an undefined step from a failed assertion, so golive records
+every scenario itself. The process that runs a scenario (the only process, or
+an xdist worker) fills a :class:`ScenarioResult` from pytest-bdd's step hooks
+and pytest's reports, and attaches it as JSON to the teardown report's
+``user_properties``; whoever receives the report (the same process, or the
+xdist controller) aggregates it. Fail closed: a result starts NOT_RUN with
+every step NOT_RUN and only a step that returned is PASSED; a scenario
+is PASSED only when its call passed and every step passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+
+import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
+
+from harness.plugin_collect import is_checklist_id, relative, rendered_scenario, template_of
+from harness.record import AccountCheck, Outcome, ScenarioResult, StepResult
+
+SCENARIO_PROPERTY = "golive_scenario"
+ACCOUNT_PROPERTY = "golive_account"
+
+_result_key = pytest.StashKey[ScenarioResult]()
+_step_key = pytest.StashKey[tuple[int, float]]()  # running step: index, start time
+_accounts_key = pytest.StashKey[list[AccountCheck]]()
+_not_prepared_key = pytest.StashKey[str]()
+
+_MAX_ERROR = 4000
+
+
+def _text(message: str) -> str:
+    message = message.strip()
+    return message if len(message) <= _MAX_ERROR else message[:_MAX_ERROR] + " …"
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if isinstance(exc, AssertionError | pytest.fail.Exception):
+        return _text(text or name)
+    return _text(f"{name}: {text}" if text else name)
+
+
+def _report_text(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        return _text(str(crash.message))
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:  # (file, line, reason)
+        return _text(str(report.longrepr[2]))
+    return _text(report.longreprtext.strip().splitlines()[-1] if report.longreprtext else "")
+
+
+def scenario_to_json(result: ScenarioResult) -> str:
+    return json.dumps(dataclasses.asdict(result), default=str)
+
+
+def scenario_from_json(text: str) -> ScenarioResult:
+    data = json.loads(text)
+    steps = [StepResult(**{**s, "outcome": Outcome(s["outcome"])}) for s in data.pop("steps")]
+    return ScenarioResult(**{**data, "outcome": Outcome(data["outcome"]), "steps": steps})
+
+
+def mark_not_prepared(item: pytest.Item, reason: str) -> None:
+    """Called before skipping a scenario because staging was not prepared: it is NOT_RUN."""
+    item.stash[_not_prepared_key] = reason
+
+
+def add_account_check(item: pytest.Item, check: AccountCheck) -> None:
+    item.stash.setdefault(_accounts_key, []).append(check)
+
+
+def skeleton(item: pytest.Item, project: Path, worker: str | None) -> ScenarioResult | None:
+    """The result of a scenario that has not run yet (None for an ordinary test)."""
+    template = template_of(item)
+    if template is None:
+        return None
+    scenario = rendered_scenario(item, template)
+    rule_tags = template.rule.tags if template.rule else set()
+    tags = sorted(template.tags | template.feature.tags | rule_tags)
+    return ScenarioResult(
+        nodeid=item.nodeid,
+        feature=relative(template.feature.filename, project),
+        name=scenario.name,
+        line=template.line_number,
+        tags=tags,
+        checklist_ids=[t for t in tags if is_checklist_id(t)],
+        steps=[StepResult(keyword=s.keyword, text=s.name) for s in scenario.steps],
+        worker=worker,
+    )
+
+
+def _first_bad(result: ScenarioResult) -> Outcome | None:
+    for step in result.steps:
+        if step.outcome not in (Outcome.PASSED, Outcome.NOT_RUN):
+            return step.outcome
+    return None
+
+
+class RecordPlugin:
+    """Registered only while golive is active, in every process that runs or receives tests."""
+
+    def __init__(
+        self,
+        project: Path,
+        worker: str | None,
+        on_collected: Callable[[list[ScenarioResult]], None],
+        on_result: Callable[[ScenarioResult, list[AccountCheck]], None],
+    ) -> None:
+        self.project = project
+        self.worker = worker
+        self.on_collected = on_collected
+        self.on_result = on_result
+        self.live: dict[str, ScenarioResult] = {}  # started in this process, not yet reported
+
+    # -- collection --------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        collected = []
+        for item in items:
+            result = skeleton(item, self.project, self.worker)
+            if result is not None:
+                item.stash[_result_key] = result
+                collected.append(result)
+        self.on_collected(collected)
+
+    # -- pytest-bdd --------------------------------------------------------
+    def _result(self, request: pytest.FixtureRequest) -> ScenarioResult | None:
+        return request.node.stash.get(_result_key, None)
+
+    def pytest_bdd_before_scenario(
+        self, request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+    ) -> None:
+        result = self._result(request)
+        if result is not None:
+            self.live[result.nodeid] = result
+
+    def _step(
+        self, request: pytest.FixtureRequest, scenario: Scenario, step: Step
+    ) -> StepResult | None:
+        result = self._result(request)
+        if result is None:
+            return None
+        index = next((i for i, s in enumerate(scenario.steps) if s is step), None)
+        if index is None or index >= len(result.steps):
+            return None
+        return result.steps[index]
+
+    def pytest_bdd_before_step(
+        self,
+        request: pytest.FixtureRequest,
+        feature: Feature,
+        scenario: Scenario,
+        step: Step,
+        step_func: Callable[..., object],
+    ) -> None:
+        index = next((i for i, s in enumerate(scenario.steps) if s is step), -1)
+        request.node.stash[_step_key] = (index, time.perf_counter())
+
+    def _finish_step(self, request: pytest.FixtureRequest, outcome: Outcome, error: str | None,
+                     scenario: Scenario, step: Step) -> None:
+        recorded = self._step(request, scenario, step)
+        if recorded is None:
+            return
+        _, started = request.node.stash.get(_step_key, (-1, time.perf_counter()))
+        recorded.outcome = outcome
+        recorded.error = error
+        recorded.duration = round(time.perf_counter() - started, 6)
+        request.node.stash[_step_key] = (-1, 0.0)
+
+    def pytest_bdd_after_step(
+        self,
+        request: pytest.FixtureRequest,
+        feature: Feature,
+        scenario: Scenario,
+        step: Step,
+        step_func: Callable[..., object],
+        step_func_args: dict[str, object],
+    ) -> None:
+        self._finish_step(request, Outcome.PASSED, None, scenario, step)
+
+    def pytest_bdd_step_error(
+        self,
+        request: pytest.FixtureRequest,
+        feature: Feature,
+        scenario: Scenario,
+        step: Step,
+        step_func: Callable[..., object],
+        step_func_args: dict[str, object],
+        exception: Exception,
+    ) -> None:
+        failed = isinstance(exception, AssertionError | pytest.fail.Exception)
+        outcome = Outcome.FAILED if failed else Outcome.ERROR
+        self._finish_step(request, outcome, _exception_text(exception), scenario, step)
+
+    def pytest_bdd_step_func_lookup_error(
+        self,
+        request: pytest.FixtureRequest,
+        feature: Feature,
+        scenario: Scenario,
+        step: Step,
+        exception: Exception,
+    ) -> None:
+        recorded = self._step(request, scenario, step)
+        if recorded is not None:
+            recorded.outcome = Outcome.UNDEFINED
+            recorded.error = "no step definition matches this step"
+
+    # -- pytest ------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        result = item.stash.get(_result_key, None)
+        if result is not None:
+            self._apply(item, result, report)
+            if report.when == "teardown":
+                self._attach(item, result, report)
+        return report
+
+    def _running_step(self, item: pytest.Item, result: ScenarioResult) -> StepResult | None:
+        index, _ = item.stash.get(_step_key, (-1, 0.0))
+        return result.steps[index] if 0 <= index < len(result.steps) else None
+
+    def _apply(self, item: pytest.Item, result: ScenarioResult, report: pytest.TestReport) -> None:
+        result.duration = round(result.duration + report.duration, 6)
+        if report.when == "setup":
+            if report.failed:
+                result.outcome = Outcome.ERROR
+                result.error = "error in a fixture (setup): " + _report_text(report)
+            elif report.skipped:
+                reason = item.stash.get(_not_prepared_key, None)
+                result.outcome = Outcome.NOT_RUN if reason else Outcome.SKIPPED
+                result.error = reason or "skipped: " + _report_text(report)
+        elif report.when == "call":
+            self._apply_call(item, result, report)
+        elif report.failed:  # teardown
+            result.outcome = Outcome.ERROR
+            result.error = "error in a fixture (teardown): " + _report_text(report)
+
+    def _apply_call(
+        self, item: pytest.Item, result: ScenarioResult, report: pytest.TestReport
+    ) -> None:
+        running = self._running_step(item, result)
+        xfail = hasattr(report, "wasxfail")
+        if report.skipped or xfail:
+            if running is not None:
+                running.outcome = Outcome.SKIPPED
+            result.outcome = Outcome.SKIPPED
+            reason = f"xfail: {report.wasxfail}" if xfail else _report_text(report)
+            result.error = "skipped: " + reason
+        elif report.failed:
+            if running is not None:
+                running.outcome = Outcome.ERROR
+                running.error = _report_text(report)
+            result.outcome = _first_bad(result) or Outcome.ERROR
+            result.error = result.error or _report_text(report)
+        elif all(s.outcome is Outcome.PASSED for s in result.steps) and result.steps:
+            result.outcome = Outcome.PASSED
+        else:
+            result.outcome = Outcome.ERROR
+            result.error = "the scenario passed but not every step ran to a pass"
+
+    def _attach(self, item: pytest.Item, result: ScenarioResult, report: pytest.TestReport) -> None:
+        self.live.pop(result.nodeid, None)
+        report.user_properties.append((SCENARIO_PROPERTY, scenario_to_json(result)))
+        for check in item.stash.get(_accounts_key, []):
+            check.scenario = check.scenario or result.nodeid
+            report.user_properties.append(
+                (ACCOUNT_PROPERTY, json.dumps(dataclasses.asdict(check), default=str))
+            )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Aggregate: runs where the report arrives (this process, or the xdist controller)."""
+        if report.when != "teardown":
+            return
+        scenario: ScenarioResult | None = None
+        checks: list[AccountCheck] = []
+        for name, value in report.user_properties:
+            if name == SCENARIO_PROPERTY:
+                scenario = scenario_from_json(str(value))
+            elif name == ACCOUNT_PROPERTY:
+                checks.append(AccountCheck(**json.loads(str(value))))
+        if scenario is not None:
+            self.on_result(scenario, checks)
+
+    def interrupted(self) -> dict[str, ScenarioResult]:
+        """Scenarios this process started but never finished: INTERRUPTED, never passed."""
+        out = {}
+        for nodeid, result in self.live.items():
+            result.outcome = Outcome.INTERRUPTED
+            result.error = result.error or "the run was interrupted during this scenario"
+            for step in result.steps:
+                if step.outcome is Outcome.NOT_RUN:
+                    step.outcome = Outcome.INTERRUPTED
+                    break
+            out[nodeid] = result
+        return out

@@ -1,0 +1,124 @@
+"""Report writers: every output of a run, derived from its record alone.
+
+``write_reports`` is what the pytest plugin calls at the end of a run and
+``load_and_render`` what ``golive report`` calls; both write the same files
+from a ``RunRecord``, so a report re-rendered from ``run.json`` is the report
+the run wrote.
+
+    run.json       the record (the source of everything else)
+    signoff.html   the self-contained sign-off page
+    junit.xml      for CI
+    cucumber.json  for Cucumber reporters
+    defects.csv    one row per failure
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.errors import GoliveError
+from harness.record import SCHEMA_VERSION, RunRecord
+from harness.reports.cucumber import cucumber_json
+from harness.reports.defects import render_defects
+from harness.reports.html import render_html
+from harness.reports.junit import render_junit
+from harness.reports.latest import update_latest
+
+__all__ = [
+    "DEFAULT_TITLE",
+    "ReportError",
+    "load_and_render",
+    "render_html",
+    "write_reports",
+]
+
+DEFAULT_TITLE = "Release sign-off"
+FILES = ("run.json", "signoff.html", "junit.xml", "cucumber.json", "defects.csv")
+
+
+class ReportError(GoliveError):
+    """``run.json`` is missing or is not a run record golive can render."""
+
+    exit_code = 2
+    headline = "cannot render the report"
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_reports(
+    record: RunRecord,
+    out_dir: Path,
+    title: str = DEFAULT_TITLE,
+    latest_link: Path | None = None,
+) -> dict[str, Path]:
+    """Write every report of ``record`` into ``out_dir``; return name → path.
+
+    The title is kept in ``record.extras["report"]["title"]`` so a re-render
+    from run.json alone reproduces the page. ``latest_link`` (e.g.
+    ``reports/latest``) is pointed at ``out_dir`` when given.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = record.extras.setdefault("report", {})
+    if isinstance(report, dict):
+        report["title"] = title
+    record.save(out_dir / "run.json")
+    paths = {
+        "run.json": out_dir / "run.json",
+        "signoff.html": _write(out_dir / "signoff.html", render_html(record, title)),
+        "junit.xml": _write(out_dir / "junit.xml", render_junit(record)),
+        "cucumber.json": _write(
+            out_dir / "cucumber.json",
+            json.dumps(cucumber_json(record), indent=2, ensure_ascii=False) + "\n",
+        ),
+        "defects.csv": _write(out_dir / "defects.csv", render_defects(record)),
+    }
+    if latest_link is not None:
+        paths["latest"] = update_latest(latest_link, out_dir)
+    return paths
+
+
+def _load(run_json: Path) -> RunRecord:
+    try:
+        data = json.loads(run_json.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReportError(f"{run_json}: no such file (expected a run's run.json)") from exc
+    except OSError as exc:
+        raise ReportError(f"{run_json}: cannot read: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{run_json}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{run_json}: not UTF-8 text: {exc.reason}") from exc
+    if not isinstance(data, dict):
+        raise ReportError(f"{run_json}: not a run record (expected a JSON object)")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ReportError(
+            f"{run_json}: run record schema {version!r}, this golive reads {SCHEMA_VERSION}"
+        )
+    try:
+        return RunRecord.from_dict(data)
+    except KeyError as exc:
+        raise ReportError(f"{run_json}: not a run record: missing key {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ReportError(f"{run_json}: not a run record: {exc}") from exc
+
+
+def load_and_render(
+    run_json: Path, out_dir: Path | None = None, title: str | None = None
+) -> dict[str, Path]:
+    """Re-render every report from ``run.json`` alone (``golive report``).
+
+    ``out_dir`` defaults to the folder holding run.json; the title defaults to
+    the one the run was written with.
+    """
+    record = _load(run_json)
+    report = record.extras.get("report")
+    stored = report.get("title") if isinstance(report, dict) else None
+    chosen = title or (stored if isinstance(stored, str) else DEFAULT_TITLE)
+    return write_reports(record, out_dir or run_json.parent, chosen)

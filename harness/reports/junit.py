@@ -1,0 +1,118 @@
+"""JUnit XML for CI: one testcase per scenario, per stage, and one for the gate.
+
+Fail closed: a scenario that was skipped, never ran or was interrupted is
+written as a ``<failure>``, not as ``<skipped>``. CI dashboards count skipped
+tests as "not failed", and a release gate must not let an unverified check
+look green; the message says it was not verified rather than that it broke.
+Undefined steps and crashes are ``<error>``. The ``golive.gate`` testcase
+fails unless the run's exit code is 0, so JUnit agrees with the exit code.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from harness.gate import effective_verdict, exit_code
+from harness.record import Outcome, RunRecord, ScenarioResult, StageResult, Verdict
+from harness.reports.text import plain
+
+__all__ = ["render_junit"]
+
+xml_text = plain
+
+
+def _case(parent: ET.Element, classname: str, name: str, seconds: float) -> ET.Element:
+    return ET.SubElement(
+        parent,
+        "testcase",
+        {"classname": xml_text(classname), "name": xml_text(name), "time": f"{seconds:.3f}"},
+    )
+
+
+def _mark(case: ET.Element, kind: str, message: str, body: str | None) -> None:
+    node = ET.SubElement(case, kind, {"message": xml_text(message)[:1000], "type": kind})
+    node.text = xml_text(body or message)
+
+
+def _scenario_body(scenario: ScenarioResult) -> str:
+    lines = [
+        f"{s.outcome.value:>11}  {s.keyword} {s.text}" + (f"\n{s.error}" if s.error else "")
+        for s in scenario.steps
+    ]
+    if scenario.error:
+        lines.append(scenario.error)
+    return "\n".join(lines)
+
+
+def _scenario_case(suite: ET.Element, scenario: ScenarioResult) -> str | None:
+    case = _case(suite, scenario.feature, scenario.name, scenario.duration)
+    body = _scenario_body(scenario)
+    outcome = scenario.outcome
+    if outcome is Outcome.PASSED:
+        return None
+    if outcome is Outcome.FAILED:
+        _mark(case, "failure", scenario.error or "scenario failed", body)
+        return "failure"
+    if outcome in (Outcome.ERROR, Outcome.UNDEFINED):
+        what = "a step has no definition" if outcome is Outcome.UNDEFINED else "scenario crashed"
+        _mark(case, "error", scenario.error or what, body)
+        return "error"
+    _mark(case, "failure", f"not verified: scenario {outcome.value}", body)
+    return "failure"
+
+
+def _stage_case(suite: ET.Element, stage: StageResult) -> str | None:
+    case = _case(suite, "golive.stages", stage.name, stage.duration)
+    if stage.outcome.ok:
+        return None
+    _mark(case, "failure", f"stage {stage.outcome.value}", stage.error)
+    return "failure"
+
+
+def _gate_case(suite: ET.Element, record: RunRecord) -> str | None:
+    case = _case(suite, "golive", "gate", 0.0)
+    verdict = effective_verdict(record)
+    allowed = record.exit_status == 0
+    if exit_code(record, allowed) == 0:
+        return None
+    blocking = [f"{g.name}: {g.detail}" for g in record.gate if not g.passed and not g.waived]
+    if verdict is Verdict.GO_WITH_WAIVERS:
+        blocking.append("GO WITH WAIVERS does not pass CI under this profile")
+    if not record.gate:
+        blocking.append("the gate was not applied to this run")
+    body = f"run status {record.status.value}\n" + "\n".join(blocking)
+    _mark(case, "failure", f"{verdict.value} (run {record.status.value})", body)
+    return "failure"
+
+
+def render_junit(record: RunRecord) -> str:
+    """The JUnit XML document (as text) for ``record``."""
+    root = ET.Element("testsuites", {"name": "golive"})
+    suite = ET.SubElement(root, "testsuite", {"name": f"golive {record.run_id}"})
+    props = ET.SubElement(suite, "properties")
+    for key, value in (
+        ("run_id", record.run_id),
+        ("verdict", effective_verdict(record).value),
+        ("status", record.status.value),
+        ("profile", record.profile),
+        ("target", record.target),
+        ("release", record.release or ""),
+        ("bill_run_date", record.bill_run_date or ""),
+    ):
+        ET.SubElement(props, "property", {"name": key, "value": xml_text(value)})
+    marks = [_scenario_case(suite, s) for s in record.scenarios]
+    marks += [_stage_case(suite, s) for s in record.stages]
+    marks.append(_gate_case(suite, record))
+    total = sum(s.duration for s in record.scenarios) + sum(s.duration for s in record.stages)
+    counts = {
+        "tests": str(len(marks)),
+        "failures": str(marks.count("failure")),
+        "errors": str(marks.count("error")),
+        "skipped": "0",
+        "time": f"{total:.3f}",
+        "timestamp": record.started_at,
+    }
+    suite.attrib.update(counts)
+    root.attrib.update({k: counts[k] for k in ("tests", "failures", "errors", "time")})
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,200 @@
+"""Outbound sinks: real servers on 127.0.0.1 that stand in for the world during a run.
+
+Lock-down points every outbound channel of staging (invoice mail, provisioning
+endpoints) at these sinks, so nothing reaches a real customer or switch, and the
+report can show what would have been sent. The SMTP sink is a real SMTP server
+(aiosmtpd) recording sender, recipients, subject and size; the HTTP sink answers
+every request with 200 JSON and records method, path and body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+LOOPBACK = "127.0.0.1"
+
+
+class _NoLoginDataWarning(logging.Filter):
+    """aiosmtpd 1.4 warns about its own deprecated attribute on every login: drop that."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_NoLoginDataWarning())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class _Recorder:
+    """aiosmtpd handler: accept every message and remember what it was."""
+
+    def __init__(self, messages: list[dict[str, Any]], lock: threading.Lock) -> None:
+        self.messages = messages
+        self.lock = lock
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        entry = {
+            "mail_from": envelope.mail_from,
+            "recipients": list(envelope.rcpt_tos),
+            "subject": str(headers.get("Subject", "")),
+            "size": len(raw),
+            "authenticated": session.authenticated,
+            "received_at": _now(),
+        }
+        with self.lock:
+            self.messages.append(entry)
+        return "250 Message accepted for delivery"
+
+
+def _accept_any_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    """Staging keeps production's mail credentials: log in whatever they are (never stored)."""
+    return AuthResult(success=True)
+
+
+class _AnyPortController(Controller):
+    """aiosmtpd's Controller, bound to port 0: learns the port the OS chose."""
+
+    def _trigger_server(self) -> None:
+        server: Any = self.server  # an asyncio.Server: it has .sockets
+        self.port = server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (a free port) that accepts and records every mail.
+
+    Any SMTP login is accepted (plain text, no TLS), since a restored database
+    still carries production's mail credentials; the credentials are not kept.
+    """
+
+    kind = "mail"
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._controller = _AnyPortController(
+            _Recorder(self.messages, self._lock), hostname=host, port=port,
+            authenticator=_accept_any_login, auth_require_tls=False,
+        )
+        self.host = host
+        self._started = False
+
+    @property
+    def port(self) -> int:
+        return int(self._controller.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self._controller.stop()
+            self._started = False
+
+    def captured(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(m) for m in self.messages]
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on the terminal: the sink records requests itself."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class HttpSink:
+    """A threaded HTTP server on 127.0.0.1 that answers 200 JSON and records each request."""
+
+    kind = "http"
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self.host = host
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server: BaseWSGIServer = make_server(
+            host, port, self._app, threaded=True, request_handler=_QuietHandler
+        )
+        self.port: int = self._server.server_port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        raw = request.get_data(as_text=True)
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw
+        with self._lock:
+            self.requests.append(
+                {"method": request.method, "path": request.path, "body": body,
+                 "received_at": _now()}
+            )
+        answer = {"status": "ok", "sink": "golive", "received": True}
+        response = Response(json.dumps(answer), status=200, mimetype="application/json")
+        return response(environ, start_response)
+
+    def start(self) -> HttpSink:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="golive-http-sink", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def captured(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self.requests]
+
+    def __enter__(self) -> HttpSink:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

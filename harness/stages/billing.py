@@ -1,0 +1,78 @@
+"""Configure like production, run the bill run, stop the billing service.
+
+The procedure's last preparation steps: the staging bill-run configuration
+must match production's for the keys the profile names (drift fails the stage
+unless ``on_drift: warn``), the bill run must end in a finished state, and the
+billing service must then be stopped so nothing bills twice before review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from harness.record import Outcome
+from harness.stages.context import StageContext
+from harness.stages.data import StageFailed
+from harness.stages.lockdown import escaped, refresh
+from harness.targets.base import view_to_dict
+from harness.targets.loader import open_target
+
+FINISHED = {"done", "complete", "completed", "finished", "success", "succeeded", "ok"}
+
+
+def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    keys = [str(k) for k in ctx.profile.bill_run.must_match_production]
+    on_drift = str(getattr(ctx.profile.bill_run, "on_drift", "fail"))
+    if not keys:
+        return Outcome.PASSED, {"compared": {}, "drift": [],
+                                "note": "bill_run.must_match_production names no setting"}
+    staging = ctx.target.billing_settings()
+    production_target = open_target(ctx.profile, "production")
+    try:
+        production = production_target.billing_settings()
+    finally:
+        production_target.close()
+    compared = {k: {"staging": staging.get(k), "production": production.get(k)} for k in keys}
+    drift = [k for k in keys if staging.get(k) != production.get(k)]
+    evidence: dict[str, Any] = {"compared": compared, "drift": drift, "on_drift": on_drift}
+    if not drift:
+        return Outcome.PASSED, evidence
+    said = "; ".join(f"{k}: staging {compared[k]['staging']!r}, production "
+                     f"{compared[k]['production']!r}" for k in drift)
+    if on_drift == "warn":
+        evidence["warning"] = f"billing configuration differs from production: {said}"
+        return Outcome.PASSED, evidence
+    raise StageFailed(f"billing configuration differs from production ({said}); fix staging "
+                      "or set bill_run.on_drift: warn", evidence)
+
+
+def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    asked = dt.datetime.now()
+    view = ctx.target.run_bill_run(ctx.run_date)
+    ctx.bill_run = view
+    ctx.started_at = view.started_at or asked
+    evidence = view_to_dict(view)
+    if ctx.sinks or ctx.payment is not None:
+        section = refresh(ctx)
+        left = escaped(ctx.target)
+        section["escaped"] = left
+        evidence["outbound"] = {"mail": len(section.get("mail", [])),
+                                "http": len(section.get("http", [])),
+                                "payment": len(section.get("payment", []))}
+        if left:
+            raise StageFailed(f"after the bill run, outbound points outside this machine: "
+                              f"{', '.join(left)}", evidence)
+    if view.status.lower() not in FINISHED:
+        raise StageFailed(f"bill run #{view.id} for {view.run_date} ended with status "
+                          f"{view.status!r}", evidence)
+    return Outcome.PASSED, evidence
+
+
+def stop_service(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    answered = ctx.target.billing_service("stop")
+    state = ctx.target.billing_service("status")
+    evidence = {"stop": answered, "status": state}
+    if state != "stopped":
+        raise StageFailed(f"the billing service is {state!r} after stop", evidence)
+    return Outcome.PASSED, evidence

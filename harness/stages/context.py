@@ -1,0 +1,34 @@
+"""What the stages of one preparation share: the profile, the record, the target, sinks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.record import Outcome, RunRecord
+from harness.targets.base import BillRunView, PaymentSandbox, Target
+
+StageFn = Callable[["StageContext"], tuple[Outcome, dict[str, Any]]]
+SanitiseHook = Callable[[Any, Target, RunRecord], dict[str, Any]]
+
+
+@dataclass
+class StageContext:
+    profile: Any
+    record: RunRecord
+    target: Target
+    sanitise: SanitiseHook | None = None
+    backup: dict[str, Any] = field(default_factory=dict)  # the backup stage's evidence
+    sinks: list[Any] = field(default_factory=list)  # SmtpSink / HttpSink, running
+    payment: PaymentSandbox | None = None
+    redirected: dict[str, Any] = field(default_factory=dict)
+    bill_run: BillRunView | None = None
+    started_at: dt.datetime | None = None
+    production: Target | None = None
+
+    @property
+    def run_date(self) -> dt.date:
+        value = self.profile.bill_run.date
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

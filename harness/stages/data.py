@@ -1,0 +1,65 @@
+"""Backup, restore and sanitise: getting production's pre-bill-run data into staging."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from harness.record import Outcome
+from harness.stages.context import StageContext
+from harness.targets.base import BackupLocator
+
+
+class StageFailed(Exception):
+    """A stage found a problem it can explain; ``evidence`` is kept on the stage."""
+
+    def __init__(self, message: str, evidence: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence or {}
+
+
+def file_digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def locate(ctx: StageContext, make: bool) -> dict[str, Any]:
+    """The backup's evidence (with ``sha256``); ``make`` lets the demo generate it."""
+    path = Path(ctx.profile.backup.path)
+    generate = getattr(ctx.profile.backup, "generate", None) if make else None
+    if isinstance(ctx.target, BackupLocator):
+        return ctx.target.locate_backup(path, generate, ctx.run_date)
+    if not path.is_file():
+        raise StageFailed(f"backup.path {path}: no such file (the pre-bill-run backup of "
+                          "production must exist before golive can restore it)")
+    return {"path": str(path), "size": path.stat().st_size, "sha256": file_digest(path)}
+
+
+def backup(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    ctx.backup = locate(ctx, make=True)
+    return Outcome.PASSED, ctx.backup
+
+
+def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    evidence = ctx.target.restore(Path(ctx.backup["path"]))
+    digest = evidence.get("sha256")
+    if digest is not None and digest != ctx.backup.get("sha256"):
+        raise StageFailed(f"restored backup sha256 {digest[:16]}… is not the located "
+                          f"backup's {str(ctx.backup.get('sha256'))[:16]}…", evidence)
+    return Outcome.PASSED, evidence
+
+
+def sanitise(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    """Run the sanitiser hook; without one, SKIPPED when the profile disables sanitising
+    and FAILED when it asks for it (fail closed: nothing claims a scrub that never ran)."""
+    enabled = bool(getattr(getattr(ctx.profile, "sanitize", None), "enabled", False))
+    if ctx.sanitise is not None:
+        return Outcome.PASSED, dict(ctx.sanitise(ctx.profile, ctx.target, ctx.record))
+    if enabled:
+        raise StageFailed("sanitize.enabled is true but no sanitiser is installed in this "
+                          "golive: staging was not scrubbed")
+    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitising disabled in profile"}

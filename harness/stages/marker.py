@@ -1,0 +1,49 @@
+"""The reuse marker: proof that staging was fully prepared for one backup, release and date.
+
+Written only at the end of a successful preparation and removed before any
+new one starts, so a half-prepared staging database is never reused. It lives
+in ``<profile dir>/.cache/golive/`` under a key of the staging database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.record import now
+from harness.safety import environment, normalise, safe_dsn
+
+
+def marker_path(profile: Any) -> Path:
+    root = Path(getattr(profile, "root", None) or Path.cwd())
+    staging = environment(profile, "staging").dsn
+    key = hashlib.sha256(repr(normalise(staging)).encode()).hexdigest()[:16]
+    return root / ".cache" / "golive" / f"prepared-{key}.json"
+
+
+def clear(profile: Any) -> None:
+    marker_path(profile).unlink(missing_ok=True)
+
+
+def write(profile: Any, key: dict[str, Any], stages: dict[str, Any]) -> Path:
+    path = marker_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**key, "prepared_at": now().isoformat(),
+            "staging": safe_dsn(environment(profile, "staging").dsn), "stages": stages}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read(profile: Any) -> dict[str, Any] | None:
+    try:
+        data = json.loads(marker_path(profile).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # a damaged marker proves nothing: prepare again
+    return data if isinstance(data, dict) else None

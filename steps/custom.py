@@ -1,0 +1,1 @@
+"""Steps: custom (being written)."""

@@ -1,0 +1,1 @@
+"""Steps: imports (being written)."""

@@ -1,0 +1,1 @@
+"""Steps: permissions (being written)."""

@@ -1,0 +1,1 @@
+"""Steps: portal (being written)."""

@@ -1,0 +1,1 @@
+"""Steps: provisioning (being written)."""

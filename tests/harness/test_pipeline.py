@@ -1,0 +1,264 @@
+"""The staging pipeline on the real demo: generated production, backup, restore, lock-down,
+config diff, a bill run through the demo's billing service, and stopping it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.config import load_profile
+from harness.pipeline import STAGE_NAMES, PipelineError, PipelineHooks, prepare
+from harness.record import Outcome, RunRecord, new_run_id, now
+from harness.targets import open_target
+
+PROFILE = """\
+name: pipeline test
+target:
+  kind: demo
+  release: "{release}"
+environments:
+  production:
+    dsn: {production}
+    read_only: true
+  staging:
+    dsn: {staging}
+    staging: true
+backup:
+  path: var/backups/pre-bill-run.manifest.json
+  generate:
+    accounts: 20
+    seed: 7
+bill_run:
+  date: 2026-11-01
+  must_match_production: [tax_rate, payment_terms_days, currency]
+  on_drift: {on_drift}
+"""
+
+
+def write_profile(root: Path, release: str = "1.1", on_drift: str = "fail",
+                  production: str = "sqlite:///var/production.db",
+                  staging: str = "sqlite:///var/staging.db") -> Any:
+    path = root / "golive.yaml"
+    path.write_text(PROFILE.format(release=release, on_drift=on_drift, production=production,
+                                   staging=staging))
+    return load_profile(path)
+
+
+def new_record() -> RunRecord:
+    return RunRecord(run_id=new_run_id(), started_at=now().isoformat(), profile="golive.yaml",
+                     target="demo")
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A project directory; the demo's service pidfiles and logs stay inside it."""
+    monkeypatch.setenv("DEMO_HOME", str(tmp_path / "demo-home"))
+    yield tmp_path
+
+
+def count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def test_stages_run_in_order_with_evidence(root: Path) -> None:
+    profile = write_profile(root)
+    record = new_record()
+    said: list[str] = []
+    prepared = prepare(profile, record, progress=said.append)
+    try:
+        assert [s.name for s in record.stages] == list(STAGE_NAMES)
+        outcomes = {s.name: s.outcome for s in record.stages}
+        assert outcomes.pop("sanitise") is Outcome.SKIPPED  # disabled in this profile
+        assert set(outcomes.values()) == {Outcome.PASSED}
+        assert all(s.started_at and s.duration >= 0 for s in record.stages)
+        ev = {s.name: s.evidence for s in record.stages}
+        assert ev["backup"]["generated"]["accounts"] == 20
+        assert ev["backup"]["generated"]["seed"] == 7 and len(ev["backup"]["sha256"]) == 64
+        assert ev["restore"]["sha256"] == ev["backup"]["sha256"]
+        assert ev["restore"]["deployed_release"] == "1.1"
+        assert ev["sanitise"] == {"enabled": False, "reason": "sanitising disabled in profile"}
+        redirected = ev["lockdown"]["redirected"]
+        assert {"mail", "provisioning:voice", "payment:card:CardPay"} <= set(redirected)
+        assert all("127.0.0.1" in r["to"] for r in redirected.values())
+        assert ev["lockdown"]["escaped"] == []
+        assert ev["config_diff"]["drift"] == []
+        assert set(ev["config_diff"]["compared"]) == {"tax_rate", "payment_terms_days",
+                                                      "currency"}
+        assert ev["bill_run"]["status"] == "done" and ev["bill_run"]["invoices"] > 0
+        assert ev["stop_service"] == {"stop": "stopped", "status": "stopped"}
+        assert any("bill_run: passed" in line for line in said)
+
+        assert prepared.bill_run is not None and prepared.bill_run.status == "done"
+        assert prepared.started_at == prepared.bill_run.started_at
+        assert prepared.target.events(prepared.started_at, ("ERROR",)) == []
+        assert record.release == "1.1" and record.bill_run_date == "2026-11-01"
+    finally:
+        prepared.close()
+    outbound = record.extras["outbound"]
+    # every invoice email went to golive's SMTP sink, and nobody's address is in the record
+    assert len(outbound["mail"]) == prepared.bill_run.invoices
+    assert all(r.startswith(r[0] + "***@") for m in outbound["mail"] for r in m["recipients"])
+    assert outbound["escaped"] == []
+    # production was generated and backed up, never billed
+    assert count(root / "var/production.db", "SELECT count(*) FROM bill_runs") == 0
+    assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
+
+
+def test_a_failing_middle_stage_leaves_later_stages_not_run(root: Path) -> None:
+    profile = write_profile(root)
+    record = new_record()
+
+    def broken_sanitiser(profile: Any, target: Any, record: RunRecord) -> dict[str, Any]:
+        raise RuntimeError("UPDATE script 03_contacts.sql failed")
+
+    with pytest.raises(PipelineError) as caught:
+        prepare(profile, record, hooks=PipelineHooks(sanitise=broken_sanitiser))
+    assert caught.value.stage == "sanitise"
+    by_name = {s.name: s for s in record.stages}
+    assert [s.name for s in record.stages] == list(STAGE_NAMES)
+    assert by_name["restore"].outcome is Outcome.PASSED
+    assert by_name["sanitise"].outcome is Outcome.FAILED
+    assert by_name["sanitise"].error == "RuntimeError: UPDATE script 03_contacts.sql failed"
+    for later in ("lockdown", "config_diff", "bill_run", "stop_service"):
+        assert by_name[later].outcome is Outcome.NOT_RUN
+    target = open_target(profile)
+    try:
+        assert target.latest_bill_run() is None  # nothing was billed
+    finally:
+        target.close()
+
+
+def _drift_production(root: Path, profile: Any, record: RunRecord) -> None:
+    """Prepare once so production exists, then change production's tax rate."""
+    prepare(profile, record).close()
+    with sqlite3.connect(root / "var/production.db") as conn:
+        conn.execute("UPDATE billing_settings SET value = '0.2' WHERE key = 'tax_rate'")
+
+
+def test_configuration_drift_stops_before_the_bill_run(root: Path) -> None:
+    profile = write_profile(root)
+    _drift_production(root, profile, new_record())
+    record = new_record()
+    with pytest.raises(PipelineError, match="tax_rate"):
+        prepare(profile, record)
+    by_name = {s.name: s for s in record.stages}
+    assert by_name["config_diff"].outcome is Outcome.FAILED
+    assert by_name["config_diff"].evidence["drift"] == ["tax_rate"]
+    assert by_name["config_diff"].evidence["compared"]["tax_rate"]["production"] == "0.2"
+    assert by_name["bill_run"].outcome is Outcome.NOT_RUN
+    assert by_name["stop_service"].outcome is Outcome.NOT_RUN
+    assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 0
+
+
+def test_drift_only_warns_when_the_profile_says_so(root: Path) -> None:
+    _drift_production(root, write_profile(root), new_record())
+    record = new_record()
+    prepare(write_profile(root, on_drift="warn"), record).close()
+    stage = next(s for s in record.stages if s.name == "config_diff")
+    assert stage.outcome is Outcome.PASSED
+    assert "tax_rate" in stage.evidence["warning"]
+
+
+def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
+    profile = write_profile(root)
+    first = prepare(profile, new_record())
+    first_run = first.bill_run
+    first.close()
+
+    record = new_record()
+    prepared = prepare(profile, record, reuse=True)
+    prepared.close()
+    assert prepared.reused and record.reused
+    assert prepared.bill_run == first_run
+    outcomes = {s.name: s.outcome for s in record.stages}
+    assert [s.name for s in record.stages] == list(STAGE_NAMES)
+    assert outcomes.pop("lockdown") is Outcome.PASSED  # the sinks belong to this run
+    assert set(outcomes.values()) == {Outcome.REUSED}
+    assert any("was not restored, sanitised or billed again" in n for n in record.notes)
+    assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
+
+    # another release: staging is not what this run needs, so it is prepared again
+    record = new_record()
+    prepare(write_profile(root, release="1.1-discount-twice"), record, reuse=True).close()
+    assert any("prepared for another release" in n for n in record.notes)
+    assert {s.outcome for s in record.stages} == {Outcome.PASSED, Outcome.SKIPPED}
+    assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1  # restored
+
+
+def test_reuse_after_a_failed_preparation_prepares_again(root: Path) -> None:
+    profile = write_profile(root)
+    prepare(profile, new_record()).close()
+
+    def stop_at_lockdown(name: str) -> None:
+        if name == "lockdown":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        prepare(profile, new_record(), hooks=PipelineHooks(before_stage=stop_at_lockdown))
+    record = new_record()
+    prepare(profile, record, reuse=True).close()
+    assert not record.reused
+    assert any("no record of a finished preparation" in n for n in record.notes)
+
+
+def test_interrupted_stage_is_recorded_interrupted(root: Path) -> None:
+    record = new_record()
+
+    def interrupt(name: str) -> None:
+        if name == "restore":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        prepare(write_profile(root), record, hooks=PipelineHooks(before_stage=interrupt))
+    outcomes = [s.outcome for s in record.stages]
+    assert outcomes[:2] == [Outcome.PASSED, Outcome.INTERRUPTED]
+    assert set(outcomes[2:]) == {Outcome.NOT_RUN}
+
+
+@pytest.mark.postgres
+def test_pipeline_on_postgresql(root: Path, pg_server: Any) -> None:
+    production, staging = pg_server.create_database(), pg_server.create_database()
+    profile = write_profile(root, production=production, staging=staging)
+    record = new_record()
+    prepared = prepare(profile, record)
+    try:
+        assert {s.outcome for s in record.stages} == {Outcome.PASSED, Outcome.SKIPPED}
+        assert prepared.bill_run is not None and prepared.bill_run.invoices > 0
+        bob = prepared.target.account("Bob Smith")
+        assert bob is not None and len(prepared.target.packages(bob.number)) == 10
+    finally:
+        prepared.close()
+
+
+def test_a_tampered_backup_is_not_restored(root: Path) -> None:
+    profile = write_profile(root)
+    prepare(profile, new_record()).close()
+    manifest = Path(profile.backup.path)
+    data = next(p for p in manifest.parent.iterdir() if p.suffix == ".sqlite")
+    with data.open("ab") as fh:
+        fh.write(b"changed after the backup was taken")
+    record = new_record()
+    with pytest.raises(PipelineError) as caught:
+        prepare(profile, record)
+    assert caught.value.stage == "restore" and caught.value.exit_code == 1
+    restore = next(s for s in record.stages if s.name == "restore")
+    assert restore.outcome is Outcome.FAILED
+    assert restore.error is not None and "does not match the manifest" in restore.error
+    assert [s.outcome for s in record.stages[2:]] == [Outcome.NOT_RUN] * 5
+
+
+def test_a_missing_backup_without_generate_fails_the_backup_stage(root: Path) -> None:
+    (root / "golive.yaml").write_text(
+        PROFILE.format(release="1.1", on_drift="fail", production="sqlite:///var/p.db",
+                       staging="sqlite:///var/s.db").replace(
+            "  generate:\n    accounts: 20\n    seed: 7\n", ""))
+    record = new_record()
+    with pytest.raises(PipelineError, match=r"backup\.generate is not set"):
+        prepare(load_profile(root / "golive.yaml"), record)
+    assert record.stages[0].outcome is Outcome.FAILED
+    assert not (root / "var/p.db").exists() and not (root / "var/s.db").exists()
