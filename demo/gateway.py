@@ -9,6 +9,7 @@ API: ``POST <gateway_url>/charge`` with JSON ``{"merchant_id", "api_key", "amoun
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -201,15 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.exit(2, f"error: port must be 0-65535, got {args.port}\n")
     try:
         server = GatewayServer(args.host, args.port)
     except OSError as exc:
         parser.exit(2, f"error: cannot listen on {args.host}:{args.port}: {exc}\n")
     print(f"payment gateway sandbox on {server.url} (POST {server.url}/charge)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -5,8 +5,8 @@ Feature: Diverse accounts bill as production billed them
   release: balance, status, invoice, every package's next bill date, usage and
   pooled minutes. The expected values live in checklists/accounts.yaml.
 
-  Scenario: Bob Smith's ten packages move ahead by their own period
-    Given the account "Bob Smith"
+  Scenario: Bob Smith (A000001): ten packages move ahead by their own period
+    Given the account "A000001"
     Then its balance is "558.13"
     And its packages' next bill dates are:
       | package    | period    | next bill date |
@@ -21,8 +21,8 @@ Feature: Diverse accounts bill as production billed them
       | ROUTER     | one-off   | -              |
       | DEPOSIT    | one-off   | -              |
 
-  Scenario: Jane Doe's five sub-accounts pool their minutes
-    Given the account "Jane Doe"
+  Scenario: Jane Doe (A000002): five sub-accounts pool their minutes
+    Given the account "A000002"
     Then it has 5 sub-accounts
     And it was charged "9.00" of usage in the bill run
     And 1000 minutes were applied to its minute bucket pool

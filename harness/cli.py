@@ -26,10 +26,16 @@ from rich.table import Table
 
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, Profile, load_profile
-from harness.errors import GoliveError
+from harness.errors import ConfigError, GoliveError, Problem
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
+from harness.safety import assert_staging, reveal, safe_dsn
+from sanitize.api import DEFAULT_ALLOW_DOMAINS, DEFAULT_ALLOW_HOSTS, take_original_sample
+from sanitize.api import run_vendor_scripts as sanitise_scripts
+from sanitize.api import sanitise as sanitise_database
+from sanitize.api import scan as scan_database
+from sanitize.report import ScanResult
 
 EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 _OUTCOME_STYLE = {"passed": "green", "reused": "green", "failed": "red", "error": "red",
@@ -269,3 +275,69 @@ def checklist(profile_path: Path) -> None:
     for warning in checklists.warnings:
         err.print(f"warning: {warning.format()}", markup=False)
     sys.exit(EXIT_GO)
+
+
+# -- golive scan / golive sanitize ---------------------------------------------------
+def _show_scan(result: ScanResult, shown: str) -> None:
+    """Counts per table, column and detector; never a value."""
+    if result.clean:
+        out.print(f"[bold green]clean[/]: {shown} — {result.tables} tables, {result.columns} "
+                  f"text columns, {result.values} values, no residue ({result.seconds}s)")
+        return
+    table = Table(title=f"residue in {shown}")
+    for column in ("table", "column", "detector", "values"):
+        table.add_column(column)
+    for finding in result.findings:
+        table.add_row(finding.table, finding.column, finding.detector, str(finding.count))
+    out.print(table)
+    totals = ", ".join(f"{d} {n}" for d, n in result.by_detector().items())
+    out.print(f"[bold red]residue[/]: {totals}")
+
+
+@main.command()
+@click.argument("dsn")
+@click.option("--allow-domain", "allow_domains", multiple=True,
+              help="an e-mail/host domain that is not residue (repeatable; replaces the "
+                   "defaults example.com, example.org, example.net, invalid)")
+@click.option("--allow-host", "allow_hosts", multiple=True,
+              help="a host or IP that is not residue (repeatable; default 127.0.0.1, localhost)")
+def scan(dsn: str, allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...]) -> None:
+    """Scan every text column of DSN for PII residue: exit 0 clean, 1 residue, 3 unreachable."""
+    try:
+        result = scan_database(dsn, allow_domains or DEFAULT_ALLOW_DOMAINS,
+                               allow_hosts or DEFAULT_ALLOW_HOSTS)
+    except GoliveError as exc:
+        _fail(exc)
+    _show_scan(result, safe_dsn(dsn))
+    sys.exit(EXIT_GO if result.clean else EXIT_NO_GO)
+
+
+@main.command()
+@profile_option
+@click.option("--dsn", help="the database to sanitise (default: the profile's staging database; "
+                            "anything else is refused)")
+def sanitize(profile_path: Path, dsn: str | None) -> None:
+    """Sanitise the profile's staging database with its rules, then scan it (exit 1 on residue)."""
+    profile = _load(profile_path)
+    target = dsn or reveal(profile.environments.staging.dsn)
+    shown = safe_dsn(target)
+    try:
+        assert_staging(profile, target)
+        rules, scripts = profile.sanitize.rules, profile.sanitize.scripts
+        if rules is None and not scripts:
+            raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",
+                                       "no rules and no scripts: nothing to sanitise with")])
+        sample = take_original_sample(target, rules) if rules is not None else None
+        results = [sanitise_scripts(target, scripts)] if scripts else []
+        if rules is not None:
+            results.append(sanitise_database(target, rules))
+        residue = scan_database(target, originals=sample)
+    except GoliveError as exc:
+        _fail(exc)
+    for result in results:
+        rows = sum(result.rows_changed.values())
+        out.print(f"sanitised {shown} with {result.source}: {result.rules_applied} rules, "
+                  f"{rows} rows changed in {len(result.rows_changed)} tables "
+                  f"({result.seconds}s)")
+    _show_scan(residue, shown)
+    sys.exit(EXIT_GO if residue.clean else EXIT_NO_GO)

@@ -30,6 +30,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     PositiveInt,
     PrivateAttr,
+    SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "DemoTarget",
     "Dsn",
+    "Portals",
     "Profile",
     "PythonTarget",
     "SqlTarget",
@@ -347,6 +349,90 @@ def _section() -> Any:
     return {}
 
 
+class StaffLogin(_Section):
+    """A staff user of one role in the admin portal."""
+
+    username: str
+    password: SecretStr
+
+
+class CustomerLogin(_Section):
+    """The customer the portal checks log in as; ``password`` is staging's portal password
+    for the customers the features name (the demo gives every customer ``demo``)."""
+
+    account: str
+    password: SecretStr
+
+
+class PortalSelectors(_Section):
+    """The ``data-testid`` names the portal steps look for (the demo's by default)."""
+
+    admin_username: str = "username"
+    admin_password: str = "password"
+    admin_submit: str = "login-submit"
+    staff_user: str = "staff-user"
+    dashboard: str = "dashboard"
+    customer_login: str = "login"
+    customer_password: str = "password"
+    customer_submit: str = "login-submit"
+    logout: str = "logout"
+    forbidden: str = "forbidden"
+    missing_permission: str = "missing-permission"
+    form_error: str = "form-error"
+    flash: str = "flash"
+    account_name: str = "account-name"
+    account_number: str = "account-number"
+    next_bill_date: str = "next-bill-date"
+    balance: str = "balance"
+    ticket_account: str = "ticket-account"
+    ticket_subject: str = "ticket-subject"
+    ticket_body: str = "ticket-body"
+    ticket_priority: str = "ticket-priority"
+    ticket_status: str = "ticket-status"
+    ticket_status_select: str = "ticket-status-select"
+    ticket_submit: str = "ticket-submit"
+    ticket_save: str = "ticket-save"
+    usage_total: str = "usage-total"
+    usage_calls: str = "usage-calls"
+    bucket_included: str = "bucket-included"
+    bucket_used: str = "bucket-used"
+    bucket_overage: str = "bucket-overage"
+    pool_owner: str = "pool-owner"
+    payment_amount: str = "payment-amount"
+    card_number: str = "card-number"
+    payment_submit: str = "payment-submit"
+    payment_result: str = "payment-result"
+    contact_first_name: str = "first-name"
+    contact_last_name: str = "last-name"
+    contact_email: str = "email"
+    contact_phone: str = "phone"
+    contact_street: str = "street"
+    contact_city: str = "city"
+    contact_postcode: str = "postcode"
+    contact_submit: str = "contact-submit"
+    signup_product: str = "product"
+    signup_password: str = "password"
+    signup_submit: str = "signup-submit"
+    new_account_number: str = "new-account-number"
+
+
+class Portals(_Section):
+    """The admin and customer portals the portal features drive in a real browser.
+
+    ``admin_url``/``customer_url`` are for targets that do not know their portals
+    (the demo starts its own). ``chromium`` is the browser executable (default
+    ``$GOLIVE_CHROMIUM`` or /usr/bin/chromium).
+    """
+
+    admin_url: str | None = None
+    customer_url: str | None = None
+    staff: dict[str, StaffLogin] = Field(default_factory=dict)  # role -> login
+    customer: CustomerLogin | None = None
+    selectors: PortalSelectors = Field(default_factory=_section)
+    chromium: ProjectPath | None = None
+    timeout_seconds: PositiveInt = 15
+
+
 class Profile(_Section):
     """The whole profile; ``path``/``root`` say where it was loaded from."""
 
@@ -361,6 +447,7 @@ class Profile(_Section):
     features: FeaturesSection = Field(default_factory=_section)
     gate: Gate = Field(default_factory=_section)
     report: ReportSection = Field(default_factory=_section)
+    portals: Portals = Field(default_factory=_section)
 
     _path: Path = PrivateAttr(default=DEFAULT_PROFILE)
 

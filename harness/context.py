@@ -1,7 +1,8 @@
 """The ``golive`` fixture object: what a step may know about the run it verifies.
 
 Steps get the profile, the staging `Target` (opened once per process), the
-bill run this session prepared, the checklists, and `check_account`, which
+bill run this session prepared, what the lock-down sinks caught during it
+(`outbound`), the checklists, and `check_account`, which
 records an account check in the run record *before* asserting it — so the
 report's accounts table shows every expected-vs-actual pair, passed or not.
 """
@@ -78,6 +79,7 @@ class GoliveContext:
         profile: Any,
         checklists: Any,
         bill_run: BillRunInfo,
+        outbound: dict[str, Any] | None = None,
         open_target: Callable[[], Any],
         record_check: Callable[[AccountCheck], None],
         scenario: str | None = None,
@@ -85,6 +87,11 @@ class GoliveContext:
         self.profile = profile
         self.checklists = checklists
         self.bill_run = bill_run
+        self.outbound: dict[str, Any] = dict(outbound or {})
+        """What the lock-down sinks caught up to the end of preparation, as in
+        ``record.extras["outbound"]``: ``mail``, ``http`` (provisioning calls: method,
+        path, body), ``payment`` (gateway calls), ``sinks``, ``redirected``, ``escaped``.
+        Empty when staging was not prepared (or lock-down was off)."""
         self.scenario = scenario
         self._open_target = open_target
         self._record_check = record_check

@@ -1,5 +1,6 @@
 """The staging pipeline: backup → restore → sanitise → lockdown → config_diff → bill_run →
-stop_service, each recorded in the run record with its start, duration and evidence.
+stop_service → outbound_check, each recorded in the run record with its start, duration
+and evidence.
 
 A failing stage stops the pipeline: it is recorded FAILED (or INTERRUPTED) with
 its error, every later stage NOT_RUN, and `PipelineError` is raised, so a run
@@ -36,6 +37,7 @@ STAGES: tuple[tuple[str, StageFn], ...] = (
     ("config_diff", billing.config_diff),
     ("bill_run", billing.bill_run),
     ("stop_service", billing.stop_service),
+    ("outbound_check", lockdown.outbound_check),
 )
 STAGE_NAMES = tuple(name for name, _ in STAGES)
 Progress = Callable[[str], None]

@@ -249,7 +249,10 @@ class SessionPlugin:
             started_at=getattr(prepared, "started_at", None)
             or getattr(bill_run, "started_at", None),
         )
-        return {"ok": True, "bill_run": info.to_dict()}
+        # what the sinks caught in the bill run (lock-down wrote it), for steps; workers
+        # read it from prepared.json
+        outbound = dict(record.extras.get("outbound") or {})
+        return {"ok": True, "bill_run": info.to_dict(), "outbound": outbound}
 
     def _say(self, message: str) -> None:
         self.emit("message", text=message)
@@ -291,6 +294,7 @@ class SessionPlugin:
             profile=self.profile,
             checklists=self.checklists,
             bill_run=bill_run,
+            outbound=self.prepared().get("outbound") or {},
             open_target=self.open_target,
             record_check=lambda check: add_account_check(item, check),
             scenario=item.nodeid,

@@ -11,9 +11,11 @@ MODULES = [
     "steps.accounts",
     "steps.eventlog",
     "steps.provisioning",
+    "steps.outbound",
     "steps.payments",
     "steps.permissions",
     "steps.imports",
     "steps.custom",
     "steps.portal",
+    "steps.portal_actions",
 ]

@@ -72,6 +72,7 @@ def _invoice_total(golive: GoliveContext, subject: Subject) -> Decimal | None:
 def matches_checklist(golive: GoliveContext, subject: Subject) -> None:
     """Checks every expectation, records each one, and fails with all mismatches at once."""
     exp = subject.expect
+    assert exp is not None, f"{subject.label} has no expectations in the checklist"
     failures: list[str] = []
 
     def check(name: str, expected: object, actual: object) -> None:

@@ -4,15 +4,15 @@ method's processor; approved payments become negative ``payment`` transactions."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from demo.billing.context import CHUNK, RunContext
 from demo.models import Account, Invoice, Payment, PaymentMethod, Transaction
 from demo.payments import build_request, event_level, load_processors, send_charge, to_amount
 
-_accounts = Account.__table__
+_accounts = cast(Table, Account.__table__)
 
 
 def _candidates(ctx: RunContext) -> list[Any]:

@@ -9,9 +9,9 @@ a committed account twice when it is run again.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from demo.billing.charges import ChargeLine, bill_package
 from demo.billing.context import CHUNK, RunContext, batches
@@ -31,7 +31,7 @@ from demo.calendar import add_months
 from demo.models import Account, Invoice, MinuteBucket, Transaction, UsageRecord, UserPackage
 from demo.releases import Fault
 
-_accounts = Account.__table__
+_accounts = cast(Table, Account.__table__)
 
 
 def bucket_period(run_date: dt.date) -> tuple[dt.date, dt.date]:
@@ -167,7 +167,7 @@ def _write_chunk(
         ):
             invoice_ids[account_id] = inv_id
     tx_rows = []
-    adjustments = []
+    adjustments: list[dict[str, Any]] = []
     for draft in drafts:
         inv_id = invoice_ids[draft.account_id]
         for line in draft.lines:
@@ -229,7 +229,7 @@ def _write_pools(
     if new_rows:
         session.execute(insert(MinuteBucket), new_rows)
     if updates:
-        buckets = MinuteBucket.__table__
+        buckets = cast(Table, MinuteBucket.__table__)
         session.execute(
             update(buckets)
             .where(buckets.c.id == bindparam("b_id"))

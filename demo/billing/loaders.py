@@ -116,7 +116,7 @@ def load_due_packages(session: Session, run_date: dt.date) -> list[DuePackage]:
         )
         .order_by(UserPackage.account_id, UserPackage.id)
     )
-    return [DuePackage(*r) for r in rows]
+    return [DuePackage(*r) for r in rows]  # type: ignore[call-arg]  # row unpacks to fields
 
 
 def load_minute_packages(session: Session, run_date: dt.date) -> list[MinutePackage]:

@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
+
+from sqlalchemy import Table
 
 from demo.calendar import DEFAULT_AS_OF
 from demo.db import create_schema, make_engine, safe_url
@@ -89,7 +92,7 @@ def generate(
                 cat = insert_catalog(conn, pools, password_hash)
                 # Where the data came from, for the backup manifest.
                 conn.execute(
-                    BillingSetting.__table__.insert(),
+                    cast(Table, BillingSetting.__table__).insert(),
                     [{"key": "generator_seed", "value": str(seed)},
                      {"key": "generator_as_of", "value": as_of.isoformat()},
                      {"key": "release", "value": "1.0"}],

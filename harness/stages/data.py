@@ -54,12 +54,14 @@ def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def sanitise(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    """Run the sanitiser hook; without one, SKIPPED when the profile disables sanitising
-    and FAILED when it asks for it (fail closed: nothing claims a scrub that never ran)."""
+    """Run the sanitiser hook, else golive's own sanitiser when the profile enables it;
+    SKIPPED (never passed) when the profile disables sanitising."""
     enabled = bool(getattr(getattr(ctx.profile, "sanitize", None), "enabled", False))
     if ctx.sanitise is not None:
         return Outcome.PASSED, dict(ctx.sanitise(ctx.profile, ctx.target, ctx.record))
     if enabled:
-        raise StageFailed("sanitize.enabled is true but no sanitiser is installed in this "
-                          "golive: staging was not scrubbed")
+        from harness.stages import sanitise as builtin
+
+        return builtin.run(ctx)
+    ctx.record.extras["sanitize"] = {"enabled": False}
     return Outcome.SKIPPED, {"enabled": False, "reason": "sanitising disabled in profile"}

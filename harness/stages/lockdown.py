@@ -2,8 +2,12 @@
 
 Mail goes to the SMTP sink, provisioning to the HTTP sink (one path per
 endpoint), payment processors to the target's payment sandbox when it has one
-(the demo's gateway), else to the HTTP sink. Afterwards every endpoint must
-point at 127.0.0.1; one that does not has escaped, and lock-down fails.
+(the demo's gateway), else to the HTTP sink. Then the endpoints are read back:
+one whose host and port is not a sink has escaped, and lock-down fails before
+anything is billed. After the bill run, ``outbound_check`` compares what the
+sinks received with what the platform says it sent (see `harness.outbound`).
+Everything lands in ``record.extras["outbound"]``, whose shape is documented
+in `harness.outbound`.
 """
 
 from __future__ import annotations
@@ -11,25 +15,47 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.outbound import (
+    Escape,
+    Expected,
+    digest,
+    mask_address,
+    public_url,
+    shortfalls,
+    sink_addresses,
+    unredirected,
+)
 from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
 from harness.targets.base import PaymentSandboxes, Target
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+__all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
 
 
-def escaped(target: Target) -> list[str]:
-    """Endpoints of ``target`` that point anywhere but this machine."""
-    return [f"{e.name} → {e.url}" for e in target.outbound()
-            if (urlsplit(e.url).hostname or "") not in LOOPBACK]
+def _sinks(ctx: StageContext) -> dict[str, str]:
+    return dict((ctx.record.extras.get("outbound") or {}).get("sinks") or {})
 
 
-def _mask(address: str) -> str:
-    """bob@example.com → b***@example.com: the report shows that mail went, not to whom."""
-    local, at, domain = address.partition("@")
-    return f"{local[:1]}***{at}{domain}" if at else "***"
+def escaped(target: Target, sinks: dict[str, str] | None = None) -> list[str]:
+    """Endpoints of ``target`` that point anywhere but a golive sink (``sinks``: name →
+    URL, as in ``extras["outbound"]["sinks"]``; without it, anywhere but this machine)."""
+    allowed = sink_addresses(sinks) if sinks else None
+    found = []
+    for endpoint in target.outbound():
+        if allowed is not None:
+            found += [e.text for e in unredirected([endpoint], allowed)]
+        elif (urlsplit(endpoint.url).hostname or "") not in {"127.0.0.1", "localhost", "::1"}:
+            found.append(f"{endpoint.name} → {public_url(endpoint.url)}")
+    return found
+
+
+def _mail(message: dict[str, Any]) -> dict[str, Any]:
+    recipients = [str(r) for r in message.get("recipients") or []]
+    return {**message, "mail_from": mask_address(str(message.get("mail_from", ""))),
+            "recipients": [mask_address(r) for r in recipients],
+            "recipient_digests": [digest(r) for r in recipients]}
 
 
 def refresh(ctx: StageContext) -> dict[str, Any]:
@@ -37,9 +63,7 @@ def refresh(ctx: StageContext) -> dict[str, Any]:
     section: dict[str, Any] = dict(ctx.record.extras.get("outbound") or {})
     for sink in ctx.sinks:
         if isinstance(sink, SmtpSink):
-            section["mail"] = [{**m, "mail_from": _mask(str(m["mail_from"])),
-                                "recipients": [_mask(r) for r in m["recipients"]]}
-                               for m in sink.captured()]
+            section["mail"] = [_mail(m) for m in sink.captured()]
         elif isinstance(sink, HttpSink):
             section["http"] = sink.captured()
     if ctx.payment is not None:
@@ -58,6 +82,19 @@ def stop(ctx: StageContext) -> None:
     if ctx.payment is not None:
         ctx.payment.stop()
         ctx.payment = None
+
+
+def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
+    """Add ``found`` to the section's ``escaped`` (sentences) and ``escapes`` (structured)."""
+    section = ctx.record.extras.setdefault("outbound", {})
+    texts = list(section.get("escaped") or [])
+    details = list(section.get("escapes") or [])
+    for escape in found:
+        if escape.text not in texts:
+            texts.append(escape.text)
+            details.append(escape.to_dict())
+    section["escaped"], section["escapes"] = texts, details
+    return section
 
 
 def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
@@ -80,13 +117,53 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
             mapping[endpoint.name] = base + urlsplit(endpoint.url).path
         else:  # provisioning and anything else that speaks HTTP
             mapping[endpoint.name] = f"{http.url}/{endpoint.name.replace(':', '/')}"
-    ctx.redirected = ctx.target.redirect_outbound(mapping) if mapping else {}
+    redirected = ctx.target.redirect_outbound(mapping) if mapping else {}
+    ctx.redirected = {name: {"from": public_url(str(r.get("from", ""))),
+                             "to": public_url(str(r.get("to", "")))}
+                      for name, r in redirected.items()}
     sinks = {"smtp": smtp.url, "http": http.url,
              "payment": ctx.payment.url if ctx.payment is not None else http.url}
-    left = escaped(ctx.target)
     ctx.record.extras["outbound"] = {"sinks": sinks, "redirected": ctx.redirected,
-                                     "escaped": left}
-    evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": left}
-    if left:
-        raise StageFailed(f"still pointing outside this machine: {', '.join(left)}", evidence)
+                                     "escaped": [], "escapes": []}
+    found = unredirected(ctx.target.outbound(), sink_addresses(sinks))
+    section = _record_escapes(ctx, found)
+    evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"]}
+    if found:
+        raise StageFailed("outbound still points outside golive's sinks: "
+                          + "; ".join(e.text for e in found), evidence)
+    return Outcome.PASSED, evidence
+
+
+def expected(ctx: StageContext) -> Expected:
+    """What the bill run says it sent, from the target."""
+    run = ctx.bill_run
+    if run is None:
+        raise StageFailed("no bill run to check the sinks against", {})
+    provisioning = [r for r in ctx.target.provisioning_requests(bill_run_id=run.id)
+                    if r.status == "sent"]
+    payments = ctx.target.payments(bill_run_id=run.id)
+    return Expected(bill_run=run.id, invoices=int(run.invoices),
+                    provisioning=len(provisioning), payments=len(payments))
+
+
+def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    """After the bill run: endpoints still at the sinks, and the sinks got all that was sent."""
+    if not ctx.sinks:
+        return Outcome.SKIPPED, {"reason": "lock-down did not run: nothing was captured, so "
+                                 "nothing sent can be confirmed"}
+    want = expected(ctx)
+    section = refresh(ctx)
+    found = unredirected(ctx.target.outbound(), sink_addresses(_sinks(ctx)))
+    found = [Escape(e.kind, e.name, e.url, e.reason, "after the bill run") for e in found]
+    found += shortfalls(want, section)
+    section = _record_escapes(ctx, found)
+    section["expected"] = want.to_dict()
+    evidence = {"expected": want.to_dict(),
+                "captured": {"mail": len(section.get("mail") or []),
+                             "http": len(section.get("http") or []),
+                             "payment": len(section.get("payment") or [])},
+                "escaped": [e.text for e in found]}
+    if found:
+        raise StageFailed("traffic escaped the sinks: " + "; ".join(e.text for e in found),
+                          evidence)
     return Outcome.PASSED, evidence

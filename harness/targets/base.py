@@ -7,8 +7,9 @@ and `date` fields, so the same step works on the demo, on any platform behind
 the YAML-configured SQL target, and on a Python adapter.
 
 The destructive operations (`restore`, `run_bill_run`, `billing_service`,
-`redirect_outbound`) are for the staging pipeline only, and every
-implementation asks `harness.safety` before it writes.
+`redirect_outbound`) are for the staging pipeline only; `take_payment` and
+`import_data` are the writes a verification itself makes on staging after the
+bill run. Every implementation asks `harness.safety` before it writes.
 """
 
 from __future__ import annotations
@@ -107,6 +108,61 @@ class BillRunView:
 
 
 @dataclass(frozen=True)
+class ProvisioningView:
+    """One provisioning request the platform sent (or tried to) to an external system."""
+
+    account: str  # account number
+    action: str  # activate | suspend | …
+    service: str  # internet | voice | tv | …
+    status: str  # sent | failed
+    url: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    bill_run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProcessorView:
+    """A configured payment processor."""
+
+    name: str
+    kind: str  # card | echeck
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """One payment attempt; a declined card is the customer's problem, not a failure."""
+
+    account: str  # account number
+    processor: str  # processor name
+    kind: str  # card | echeck
+    amount: Decimal
+    status: str  # approved | declined | failed | error
+    source: str  # autopay | portal | admin
+    message: str = ""
+    bill_run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportView:
+    """What a data import kept and what it rejected: (line number in the file, reason)."""
+
+    rows_ok: int
+    rows_failed: int
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)  # account numbers an import made
+
+
+@dataclass(frozen=True)
+class CustomActionView:
+    """A site-specific extension (custom code, page extension, action) and where it hooks in."""
+
+    name: str
+    hook: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class OutboundEndpoint:
     """One outbound channel of the target; `url` is ``smtp://host:port`` for mail."""
 
@@ -144,6 +200,18 @@ class Target(Protocol):
 
     def outbound(self) -> list[OutboundEndpoint]: ...
 
+    def provisioning_requests(self, bill_run_id: int | None = None) -> list[ProvisioningView]: ...
+
+    def payment_processors(self) -> list[ProcessorView]: ...
+
+    def payments(
+        self, ref: str | None = None, bill_run_id: int | None = None
+    ) -> list[PaymentView]: ...
+
+    def role_permissions(self) -> dict[str, frozenset[str]]: ...
+
+    def custom_actions(self) -> list[CustomActionView]: ...
+
     # --- destructive operations (the staging pipeline only) -------------------
     def restore(self, backup: Path) -> dict[str, Any]: ...
 
@@ -152,6 +220,13 @@ class Target(Protocol):
     def billing_service(self, action: ServiceAction) -> str: ...
 
     def redirect_outbound(self, mapping: Mapping[str, str]) -> dict[str, Any]: ...
+
+    # --- writes a verification itself makes on staging (after the bill run) -----------
+    def take_payment(
+        self, ref: str, amount: Decimal, kind: str, card_number: str | None = None
+    ) -> PaymentView: ...
+
+    def import_data(self, kind: str, path: Path) -> ImportView: ...
 
     def close(self) -> None: ...
 
@@ -171,6 +246,24 @@ class PaymentSandboxes(Protocol):
     """Optional: a target whose payment processors need a real sandbox, not a plain sink."""
 
     def start_payment_sandbox(self) -> PaymentSandbox: ...
+
+
+@dataclass(frozen=True)
+class InvoiceMailView:
+    """One invoice of a bill run and where its email should go and went."""
+
+    invoice: str  # invoice number
+    account: str  # account number
+    contact: str | None  # the account's primary contact e-mail, as the platform has it
+    emailed_to: str | None  # where the platform says it emailed the invoice (None: not sent)
+    bill_run_id: int | None = None
+
+
+@runtime_checkable
+class InvoiceMails(Protocol):
+    """Optional: a target that can say, per invoice of a bill run, whom it emailed."""
+
+    def invoice_mails(self, bill_run_id: int) -> list[InvoiceMailView]: ...
 
 
 @runtime_checkable

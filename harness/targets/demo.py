@@ -37,6 +37,8 @@ from harness.targets.base import (
     TargetError,
     TransactionView,
 )
+from harness.targets.demo_ops import DemoOperations
+from harness.targets.demo_portal import DemoPortals
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,7 +71,7 @@ def local_naive(when: dt.datetime) -> dt.datetime:
     return when.astimezone().replace(tzinfo=None) if when.tzinfo is not None else when
 
 
-class DemoTarget:
+class DemoTarget(DemoOperations, DemoPortals):
     """The demo ISP billing platform in one environment of the profile."""
 
     name = "demo"

@@ -9,7 +9,7 @@ method of `harness.targets.base.Target`.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, cast
 
 from harness.targets.base import Target, TargetError
 from harness.targets.sql import section
@@ -59,10 +59,13 @@ def _adapter(profile: Any, environment: str) -> Target:
     if missing:
         raise TargetError(f"target.adapter {path}: {cls.__name__} lacks the Target method(s) "
                           f"{', '.join(missing)}")
-    if not isinstance(target, Target):
-        raise TargetError(f"target.adapter {path}: {cls.__name__} lacks the Target attributes "
-                          "name, environment and release")
-    return target
+    absent = [name for name in ("name", "environment", "release") if not hasattr(target, name)]
+    if absent:
+        raise TargetError(f"target.adapter {path}: {cls.__name__} lacks the Target "
+                          f"attribute(s) {', '.join(absent)}")
+    # Only the core is required: the optional questions (payments, portals, …) are
+    # asked by the features that need them, which fail naming the missing method.
+    return cast(Target, target)
 
 
 _PROTOCOL_METHODS = ("account", "packages", "transactions", "invoices", "bucket_pool", "events",

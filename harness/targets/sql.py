@@ -2,7 +2,12 @@
 
 Each view method runs one named query from ``target.queries`` with bound
 parameters only (``:ref``, ``:bill_run_id``, ``:since``, ``:levels``) and maps the
-result by column name (`harness.targets.rows`). The destructive operations use
+result by column name (`harness.targets.rows`); ``provisioning_requests``,
+``payments`` (``:ref``, ``:bill_run_id``), ``payment_processors``,
+``role_permissions`` (columns ``role``, ``permission``; one row per grant) and
+``custom_actions`` answer the operations questions. A database alone cannot
+take a payment or run an import, so ``take_payment`` and ``import_data`` are
+refused with a TargetError saying so. The destructive operations use
 the profile's ``target.commands`` (``restore``, ``bill_run``, ``start_billing``,
 ``stop_billing``, ``billing_status``: split like a shell would but run without
 one, with ``{backup}`` / ``{date}`` placeholders; the DSN is passed in
@@ -13,8 +18,10 @@ restore the engine's own way (SQLite file copy, ``pg_restore``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import json
 import os
 import re
 import shlex
@@ -22,6 +29,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,11 +41,16 @@ from harness.safety import assert_staging, environment, redact, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,
     BillRunView,
+    CustomActionView,
     EventView,
+    ImportView,
     InvoiceView,
     OutboundEndpoint,
     PackageView,
+    PaymentView,
     PoolView,
+    ProcessorView,
+    ProvisioningView,
     ServiceAction,
     TargetError,
     TransactionView,
@@ -48,7 +61,8 @@ V = TypeVar("V")
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)")  # SQLAlchemy's own rule for text() binds
 QUERY_NAMES = ("account", "account_children", "packages", "transactions", "invoices",
                "bucket_pool", "events", "billing_settings", "latest_bill_run", "outbound",
-               "redirect_outbound")
+               "redirect_outbound", "provisioning_requests", "payment_processors", "payments",
+               "role_permissions", "custom_actions")
 
 
 def section(obj: Any, key: str) -> dict[str, Any]:
@@ -184,6 +198,50 @@ class SqlTarget:
     def outbound(self) -> list[OutboundEndpoint]:
         return self._views(OutboundEndpoint, "outbound", "outbound")
 
+    def provisioning_requests(self, bill_run_id: int | None = None) -> list[ProvisioningView]:
+        found: list[ProvisioningView] = []
+        for row in self._rows("provisioning_requests", "provisioning_requests",
+                              bill_run_id=bill_run_id):
+            payload = _json_object(row.pop("payload", None), "provisioning_requests")
+            view = build_view(ProvisioningView, row, "provisioning_requests",
+                              "provisioning_requests")
+            found.append(dataclasses.replace(view, payload=payload))
+        return found
+
+    def payment_processors(self) -> list[ProcessorView]:
+        return self._views(ProcessorView, "payment_processors", "payment_processors")
+
+    def payments(self, ref: str | None = None, bill_run_id: int | None = None
+                 ) -> list[PaymentView]:
+        return self._views(PaymentView, "payments", "payments", ref=ref, bill_run_id=bill_run_id)
+
+    def role_permissions(self) -> dict[str, frozenset[str]]:
+        rows = self._rows("role_permissions", "role_permissions")
+        if rows and not {"role", "permission"} <= set(rows[0]):
+            raise TargetError("query target.queries.role_permissions (used by "
+                              "Target.role_permissions) must return columns role and permission")
+        granted: dict[str, set[str]] = {}
+        for r in rows:
+            codes = granted.setdefault(str(r["role"]), set())
+            if r["permission"] is not None:  # a role without grants (LEFT JOIN) is still listed
+                codes.add(str(r["permission"]))
+        return {role: frozenset(codes) for role, codes in granted.items()}
+
+    def custom_actions(self) -> list[CustomActionView]:
+        return self._views(CustomActionView, "custom_actions", "custom_actions")
+
+    # --- writes a verification makes: not possible through a database alone --------------
+    def take_payment(self, ref: str, amount: Decimal, kind: str,
+                     card_number: str | None = None) -> PaymentView:
+        raise TargetError("Target.take_payment is not supported by the SQL target: a payment "
+                          "goes through the platform's gateway, not its database; record the "
+                          "item as a manual result or use a Python adapter (target.kind: python)")
+
+    def import_data(self, kind: str, path: Path) -> ImportView:
+        raise TargetError("Target.import_data is not supported by the SQL target: an import "
+                          "runs the platform's own importer; record the item as a manual "
+                          "result or use a Python adapter (target.kind: python)")
+
     # --- destructive operations (staging only) -----------------------------------------
     def _command(self, key: str, method: str, **values: str) -> subprocess.CompletedProcess[str]:
         raw = self.commands.get(key)
@@ -266,6 +324,20 @@ class SqlTarget:
             for name, url in mapping.items():
                 conn.execute(text(sql), {"name": name, "url": url})
         return {name: {"from": before[name], "to": url} for name, url in mapping.items()}
+
+
+def _json_object(value: Any, query: str) -> dict[str, Any]:
+    """A JSON column as a dict: PostgreSQL hands back objects, SQLite text."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise TargetError(f"query target.queries.{query}: column payload is not JSON") from None
+    if not isinstance(value, dict):
+        raise TargetError(f"query target.queries.{query}: column payload is not a JSON object")
+    return value
 
 
 def _comparable(since: dt.datetime, sample: dt.datetime) -> dt.datetime:

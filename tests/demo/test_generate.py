@@ -263,7 +263,8 @@ def test_reference_data_is_release_1_0_and_production_like(
         settings = dict(s.execute(select(BillingSetting.key, BillingSetting.value)).all())
         assert settings == {"tax_rate": "0.10", "payment_terms_days": "14",
                             "suspend_after_days": "30", "usage_rate_default": "0.05",
-                            "currency": "USD"}
+                            "currency": "USD", "generator_seed": "7",
+                            "generator_as_of": "2026-10-31", "release": "1.0"}
         mail = s.scalars(select(MailConfig)).one()
         assert (mail.smtp_host, mail.smtp_port) == ("smtp.mail.isp-billing.example", 25)
         procs = {p.name: (p.kind, p.gateway_url) for p in s.scalars(select(PaymentProcessor))}

@@ -57,6 +57,7 @@ def write_profile(base: Path, name: str, **changes: Any) -> Path:
     profile["backup"]["path"] = str(shared / "backups" / "pre-bill-run.manifest.json")
     profile["checklists"]["dir"] = str(ROOT / "checklists")
     profile["features"]["dir"] = str(ROOT / "features")
+    profile["sanitize"]["rules"] = str(ROOT / "sanitize" / "rules" / "demo.yaml")
     profile["report"]["dir"] = str(own / "reports")
     for dotted, value in changes.items():
         node = profile
@@ -71,6 +72,7 @@ def write_profile(base: Path, name: str, **changes: Any) -> Path:
 
 def golive(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.setdefault("GOLIVE_SANITIZE_SALT", "e2e-salt-for-tests")
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(

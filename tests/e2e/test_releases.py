@@ -27,9 +27,13 @@ def test_release_1_1_is_go(run_release: Callable[..., RunOutcome]) -> None:
 # release → (checklist items that must fail, accounts that must mismatch)
 REGRESSIONS: dict[str, tuple[set[str], set[str]]] = {
     "1.1-yearly-one-month": ({"CF-BILL-02"}, {"ACC-BOB", "ACC-YEARLY-DUE"}),
-    "1.1-pool-not-shared": ({"CF-BILL-02"}, {"ACC-JANE", "Jane Doe"}),
+    "1.1-pool-not-shared": ({"CF-BILL-02"}, {"ACC-JANE", "A000002"}),
     "1.1-discount-twice": ({"CF-PRICE-01"}, {"ACC-DISC-PCT", "ACC-DISC-FIXED"}),
     "1.1-billday31-errors": ({"CF-LOG-01"}, set()),
+    "1.1-echeck-broken": ({"CF-PAY-01"}, set()),
+    "1.1-support-no-ticket-edit": ({"CF-PERM-01", "CF-TICKET-01"}, set()),
+    "1.1-portal-stale-balance": ({"CF-PORTALDATA-01"}, set()),
+    "1.1-mail-hardcoded-host": ({"CF-LOG-01"}, set()),
 }
 
 

@@ -1,0 +1,69 @@
+"""The sanitise stage: scrub the restored staging copy, then prove it clean.
+
+Order matters: a keyed-hash sample of the originals is taken *before* the
+rules run, so the scan afterwards can tell that an original survived without
+golive ever keeping a value. Vendor ``.sql`` scripts run as they are and are
+followed by the same scan. The result goes to ``record.extras["sanitize"]``;
+residue there makes the gate say NO-GO (the stage itself ran, so it passes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.record import Outcome
+from harness.safety import assert_staging, reveal
+from harness.stages.context import StageContext
+from sanitize.api import run_vendor_scripts, sanitise, scan, take_original_sample
+from sanitize.rules import load_rules
+
+
+def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    section = ctx.profile.sanitize
+    dsn = ctx.profile.environments.staging.dsn
+    assert_staging(ctx.profile, dsn)
+    url = reveal(dsn)
+    rules = load_rules(Path(section.rules)) if section.rules else None
+    scripts = [Path(p) for p in section.scripts]
+    originals = take_original_sample(url, rules) if rules is not None else None
+
+    tables: dict[str, int] = {}
+    seconds = 0.0
+    applied = 0
+    if scripts:
+        vendor = run_vendor_scripts(url, scripts)
+        tables.update(vendor.rows_changed)
+        seconds += vendor.seconds
+        applied += vendor.rules_applied
+    if rules is not None:
+        result = sanitise(url, rules)
+        for table, rows in result.rows_changed.items():
+            tables[table] = tables.get(table, 0) + rows
+        seconds += result.seconds
+        applied += result.rules_applied
+    found = scan(url, originals=originals)
+    residue = [
+        f"{f.table}.{f.column}: {f.detector} × {f.count}" for f in found.findings
+    ]
+    section_record = {
+        "enabled": True,
+        "mode": "vendor-sql" if scripts and rules is None else "rules",
+        "rules": str(section.rules) if section.rules else None,
+        "scripts": [str(p) for p in scripts],
+        "rules_applied": applied,
+        "tables": [{"table": t, "rows": n} for t, n in sorted(tables.items())],
+        "seconds": round(seconds, 3),
+        "originals_sampled": originals.to_dict() if originals is not None else None,
+        "scan": found.to_dict(),
+        "residue": residue,
+    }
+    ctx.record.extras["sanitize"] = section_record
+    evidence = {
+        "rules_applied": applied,
+        "rows_changed": sum(tables.values()),
+        "tables": len(tables),
+        "seconds": round(seconds, 3),
+        "scan": "clean" if found.clean else f"residue in {len(residue)} column(s)",
+    }
+    return Outcome.PASSED, evidence
