@@ -22,7 +22,7 @@ from bench import sanitize_data as data
 from bench import sanitize_legs as legs
 from tests.pg import PgServer, PostgresUnavailable, start_server
 
-__all__ = ["TARGET_HAND", "TARGET_PYNONYMIZER", "Outcome", "main", "run"]
+__all__ = ["TARGET_HAND", "TARGET_PYNONYMIZER", "Outcome", "main", "report", "run", "run_leg"]
 
 TARGET_PYNONYMIZER = 5.0
 TARGET_HAND = 0.7
@@ -71,7 +71,7 @@ def _checked(result: legs.LegResult, changed: dict[str, float]) -> legs.LegResul
     return result
 
 
-def _leg(server: PgServer, outcome: Outcome, name: str,
+def run_leg(server: PgServer, outcome: Outcome, name: str,
          body: Callable[[str], legs.LegResult]) -> None:
     """Run one leg on a fresh copy, verify it changed the data, drop the copy."""
     dbname = data.clone(server, f"bench_{name.split()[0].replace('-', '_')}")
@@ -93,11 +93,11 @@ def run(server: PgServer, rows: int, pynonymizer: Path | None) -> Outcome:
     _say(f"   loaded {rows:,} customers + {rows:,} contacts with COPY in {seconds:.1f} s; "
          "every leg starts from CREATE DATABASE … TEMPLATE of it")
     pools = legs.hand_pools()
-    _leg(server, outcome, "golive", lambda db: legs.run_golive(server, db))
-    _leg(server, outcome, "hand-written SQL", lambda db: legs.run_hand_sql(server, db, pools))
+    run_leg(server, outcome, "golive", lambda db: legs.run_golive(server, db))
+    run_leg(server, outcome, "hand-written SQL", lambda db: legs.run_hand_sql(server, db, pools))
     if pynonymizer is not None:
         total = 2 * rows
-        _leg(server, outcome, "pynonymizer",
+        run_leg(server, outcome, "pynonymizer",
              lambda db: legs.run_pynonymizer(pynonymizer, server, db, total))
     return outcome
 

@@ -21,6 +21,7 @@ from tests.pg import PgServer
 __all__ = [
     "SCHEMA",
     "SOURCE_DB",
+    "STRATEGY",
     "SanitisedColumns",
     "changed_fraction",
     "clone",
@@ -176,12 +177,6 @@ def clone(server: PgServer, name: str) -> str:
 def drop(server: PgServer, name: str) -> None:
     with psycopg.connect(server.libpq_dsn(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def row_counts(server: PgServer, dbname: str) -> dict[str, int]:
-    with psycopg.connect(server.libpq_dsn(dbname)) as conn:
-        return {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
-                for t in STRATEGY}
 
 
 def changed_fraction(server: PgServer, dbname: str, sample: int = 1000) -> dict[str, float]:

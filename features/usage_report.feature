@@ -5,7 +5,7 @@ Feature: Customer reports show usage as the platform rated it
   pool (included, used, overage) exactly as the platform has them after the
   bill run.
 
-  Scenario Outline: <who>'s usage report matches the platform
+  Scenario Outline: The usage report matches the platform for <who>
     Given the customer "<account>" is logged in to the customer portal
     When they open their usage report
     Then the usage report shows the account's own minutes as the platform has them

@@ -24,6 +24,9 @@ the gate, the report and the ``golive.outbound`` fixture) has this shape::
       "escaped": [str],   # one sentence per escape; non-empty → gate NO-GO
       "escapes": [{"kind", "name", "url", "reason", "when"}],   # the same, structured
       "expected": {"bill_run": id, "invoices": n, "provisioning": n, "payments": n},
+      "invoices": [{"invoice", "account", "contact" (masked), "contact_digest"}],
+                  # per invoice of the bill run, whom it should go to, taken right after
+                  # the bill run (targets with ``invoice_mails`` only)
     }
 
 A recipient is kept masked (``b***@example.com``) plus a SHA-256 digest of the

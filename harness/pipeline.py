@@ -117,8 +117,10 @@ def prepare(
                 return _reuse(ctx, found, hooks, say)
         marker.clear(profile)
         _run(ctx, STAGES, hooks, say)
-        marker.write(profile, _key(ctx, ctx.backup), {s.name: s.evidence for s in record.stages
-                                                       if s.name in STAGE_NAMES})
+        if not any(s.outcome is Outcome.FAILED for s in record.stages):
+            # staging that let traffic escape is never reused: its escapes would be lost
+            marker.write(profile, _key(ctx, ctx.backup),
+                         {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES})
     except BaseException:
         lockdown.stop(ctx)
         target.close()

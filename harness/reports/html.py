@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from harness.gate import effective_verdict, is_not_applicable
+from harness.outbound import address, body_excerpt, mask_address
 from harness.record import (
     Coverage,
     Failure,
@@ -30,9 +31,11 @@ from harness.record import (
 from harness.reports.text import plain
 from harness.severity import Severity
 
-__all__ = ["REUSED_NOTE", "render_html"]
+__all__ = ["MAIL_ROWS", "REUSED_NOTE", "render_html"]
 
 REUSED_NOTE = "staging reused, not prepared in this run (--golive-reuse)"
+MAIL_ROWS = 20  # captured emails listed; the rest are counted
+CALL_ROWS = 20  # captured HTTP calls listed per sink
 
 _VERDICT_CLASS = {
     Verdict.GO: "go",
@@ -114,10 +117,84 @@ def _counts(scenarios: list[ScenarioResult]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v or k == Outcome.PASSED.value}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _calls(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """HTTP calls of one sink: the first rows with a short, secret-free body excerpt."""
+    shown = [{"method": str(c.get("method", "")), "path": str(c.get("path", "")),
+              "body": body_excerpt(c.get("body") if "body" in c else
+                                   {k: v for k, v in c.items()
+                                    if k not in ("method", "path", "received_at")})}
+             for c in calls[:CALL_ROWS]]
+    return {"count": len(calls), "rows": shown}
+
+
+def _masked(recipient: str) -> str:
+    """Recipients are stored masked; mask again anything that is not (an older record)."""
+    return recipient if "***" in recipient else mask_address(recipient)
+
+
+def _outbound(record: RunRecord) -> dict[str, Any] | None:
+    """The "Outbound traffic" section: redirections (hosts only), escapes, captures."""
+    data = record.extras.get("outbound")
+    if not isinstance(data, dict):
+        return None
+    redirected = _dict(data.get("redirected"))
+    mails = _rows(data.get("mail"))
+    return {
+        "sinks": {k: address(str(v)) for k, v in (data.get("sinks") or {}).items()},
+        "redirections": [(name, address(str(r.get("from", ""))), address(str(r.get("to", ""))))
+                         for name, r in sorted(redirected.items()) if isinstance(r, dict)],
+        "escaped": [str(e) for e in data.get("escaped") or []],
+        "checked": "escaped" in data,
+        "expected": data.get("expected") if isinstance(data.get("expected"), dict) else None,
+        "mail_count": len(mails),
+        "mails": [{"to": ", ".join(_masked(str(t)) for t in m.get("recipients") or []),
+                   "subject": str(m.get("subject", "")), "size": m.get("size", 0)}
+                  for m in mails[:MAIL_ROWS]],
+        "sinks_calls": [("provisioning (HTTP sink)", _calls(_rows(data.get("http")))),
+                        ("payment sandbox", _calls(_rows(data.get("payment"))))],
+    }
+
+
+def _sanitise(record: RunRecord) -> dict[str, Any] | None:
+    """The "Sanitising" section: rules, rows per table, time, scan counts per detector."""
+    data = record.extras.get("sanitize")
+    if not isinstance(data, dict):
+        return None
+    scan = _dict(data.get("scan"))
+    findings = _rows(scan.get("findings"))
+    per_detector: dict[str, int] = {}
+    for f in findings:
+        name = str(f.get("detector", "?"))
+        per_detector[name] = per_detector.get(name, 0) + int(f.get("count", 0) or 0)
+    return {
+        "enabled": bool(data.get("enabled")),
+        "mode": data.get("mode"),
+        "rules": data.get("rules"),
+        "scripts": [str(p) for p in data.get("scripts") or []],
+        "tables": _rows(data.get("tables")),
+        "seconds": float(data.get("seconds") or 0.0),
+        "scanned": bool(scan),
+        "clean": bool(scan.get("clean")) and not data.get("residue"),
+        "findings": [{"table": f.get("table"), "column": f.get("column"),
+                      "detector": f.get("detector"), "count": f.get("count")} for f in findings],
+        "per_detector": sorted(per_detector.items()),
+        "residue": [str(r) for r in data.get("residue") or []],
+    }
+
+
 def _context(record: RunRecord, title: str) -> dict[str, Any]:
     verdict = effective_verdict(record)
     anchors = {s.nodeid: f"sc-{i}" for i, s in enumerate(record.scenarios, 1)}
     outcomes = {s.nodeid: s.outcome.value for s in record.scenarios}
+    names = {s.nodeid: s.name for s in record.scenarios}  # readable link text
     notes = list(record.notes)
     if record.reused and not any("reused" in n for n in notes):
         notes.insert(0, REUSED_NOTE)
@@ -133,10 +210,13 @@ def _context(record: RunRecord, title: str) -> dict[str, Any]:
         "gate": [(g, _rule_state(g)) for g in record.gate],
         "anchors": anchors,
         "outcomes": outcomes,
+        "names": names,
         "uncovered": uncovered,
         "counts": _counts(record.scenarios),
         "failures": failures,
         "notes": notes,
+        "outbound": _outbound(record),
+        "sanitise": _sanitise(record),
     }
 
 

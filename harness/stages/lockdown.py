@@ -29,7 +29,7 @@ from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
-from harness.targets.base import PaymentSandboxes, Target
+from harness.targets.base import InvoiceMails, PaymentSandboxes, Target
 
 __all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
 
@@ -147,7 +147,8 @@ def expected(ctx: StageContext) -> Expected:
 
 
 def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    """After the bill run: endpoints still at the sinks, and the sinks got all that was sent."""
+    """After the bill run: endpoints still at the sinks, and the sinks got all that was sent.
+    An escape is recorded and the stage FAILED, but preparation goes on (see below)."""
     if not ctx.sinks:
         return Outcome.SKIPPED, {"reason": "lock-down did not run: nothing was captured, so "
                                  "nothing sent can be confirmed"}
@@ -158,12 +159,19 @@ def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     found += shortfalls(want, section)
     section = _record_escapes(ctx, found)
     section["expected"] = want.to_dict()
+    if isinstance(ctx.target, InvoiceMails) and ctx.bill_run is not None:
+        # whom each invoice should have gone to, as staging had it right after the bill
+        # run (scenarios may change contacts later); masked and digested, never the address
+        section["invoices"] = [
+            {"invoice": m.invoice, "account": m.account,
+             "contact": mask_address(m.contact) if m.contact else None,
+             "contact_digest": digest(m.contact) if m.contact else None}
+            for m in ctx.target.invoice_mails(ctx.bill_run.id)]
     evidence = {"expected": want.to_dict(),
                 "captured": {"mail": len(section.get("mail") or []),
                              "http": len(section.get("http") or []),
                              "payment": len(section.get("payment") or [])},
                 "escaped": [e.text for e in found]}
-    if found:
-        raise StageFailed("traffic escaped the sinks: " + "; ".join(e.text for e in found),
-                          evidence)
-    return Outcome.PASSED, evidence
+    # FAILED without stopping: staging is billed and the scenarios still run (the event
+    # log tells the same story), while the stage and "nothing escaped" rules say NO-GO.
+    return (Outcome.FAILED if found else Outcome.PASSED), evidence

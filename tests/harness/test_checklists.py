@@ -22,7 +22,7 @@ SEED_TWELVE = [
     "CF-PAYONLINE-01", "CF-SIGNUP-01", "CF-CONTACT-01", "CF-PORTALDATA-01", "CF-CUSTOM-01",
     "CF-IMPORT-01",
 ]
-ADDED = ["CF-BILL-01", "CF-BILL-02", "CF-LOG-01", "CF-PERM-01"]
+ADDED = ["CF-BILL-01", "CF-BILL-02", "CF-LOG-01", "CF-PERM-01", "CF-LOCK-01"]
 
 ITEMS = """\
 notice: Anything provisioning externally is critical.
