@@ -82,7 +82,8 @@ class LegResult:
 
 def run_golive(server: PgServer, dbname: str) -> LegResult:
     timed = ("sanitize.sanitise() end to end: reflect and check the rules, Faker pools "
-             f"({POOL_SIZE}/kind), EXPLAIN, one UPDATE per table, commit")
+             f"({POOL_SIZE}/kind, drawn once per machine, then cached), packing them, "
+             "EXPLAIN, one UPDATE per table, commit")
     try:
         from sanitize import sanitise
     except ImportError as exc:

@@ -68,6 +68,13 @@ def verdict_line(record: RunRecord, report: Path | None, collection_errors: int 
         reasons.append(f"{_plural(collection_errors, 'collection error')}, nothing was verified")
     elif record.status is not RunStatus.COMPLETE:
         reasons.append(f"the run was {record.status.value}")
+    stages = next((g for g in record.gate if g.name == "stages finished"), None)
+    if stages is not None and not stages.passed and not stages.waived:
+        # the root cause first: when preparation failed, the items could not be verified
+        reasons.append(f"{stages.name}: {stages.detail}")
+        failed = next((s for s in record.stages if s.error), None)
+        if failed is not None:
+            reasons.append(f"{failed.name}: {failed.error.splitlines()[0]}")
     critical = [c for c in record.checklist if c.critical]
     for coverage, words in ((Coverage.FAILED, "failed"), (Coverage.MANUAL_FAIL, "failed"),
                             (Coverage.NOT_VERIFIED, "not verified"),
@@ -75,7 +82,7 @@ def verdict_line(record: RunRecord, report: Path | None, collection_errors: int 
         ids = [c.item_id for c in critical if c.coverage is coverage]
         if ids and not collection_errors:
             reasons.append(f"{_plural(len(ids), 'critical item')} {words}: {', '.join(ids)}")
-    skip = {"run complete", "critical items verified", "scenarios ran"}
+    skip = {"run complete", "critical items verified", "scenarios ran", "stages finished"}
     for rule in record.gate:
         if rule.passed or rule.waived or rule.name in skip or collection_errors:
             continue

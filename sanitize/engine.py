@@ -22,7 +22,8 @@ from sqlalchemy.exc import DBAPIError
 from harness.errors import ConfigError, GoliveError, Problem
 from sanitize import keyed
 from sanitize.dialects import Dialect, Statement, for_name
-from sanitize.pool import build_pools
+from sanitize.dialects.postgresql import PostgresDialect, pool_param
+from sanitize.pool import Pools, build_pools, pack
 from sanitize.report import SanitiseResult
 from sanitize.rules import Rules
 from sanitize.schema import Schema, closest, reflect
@@ -105,19 +106,43 @@ def _statements(tables: list[TablePlan], dialect: Dialect, sizes: Mapping[str, i
     return built
 
 
-def _load_pools(conn: Connection, dialect: Dialect, rules: Rules,
-                tables: list[TablePlan]) -> dict[str, int]:
+def _load_pools(conn: Connection, dialect: Dialect, rules: Rules, tables: list[TablePlan],
+                params: dict[str, Any]) -> dict[str, int]:
     kinds = {c.strategy.kind for t in tables for c in t.columns if isinstance(c.strategy, Fake)}
     settings = rules.model.pool
     pools = build_pools(kinds, settings.size, settings.seed)
+    if isinstance(dialect, PostgresDialect):
+        _pack_pools(conn, dialect, pools, params)
+        return {kind: len(values) for kind, values in pools.items()}
     conn.execute(text(dialect.create_pool()))
     rows = [{"kind": kind, "idx": i, "value": value}
             for kind, values in pools.items() for i, value in enumerate(values)]
     if rows:
         conn.execute(text(dialect.insert_pool()), rows)
-    if dialect.name == "postgresql":
-        conn.execute(text("ANALYZE golive_pool"))
     return {kind: len(values) for kind, values in pools.items()}
+
+
+def _pack_pools(conn: Connection, dialect: PostgresDialect, pools: Pools,
+                params: dict[str, Any]) -> None:
+    """Bind each pool as one packed bytea; the database says where each value's own hash
+    lands (one query, the same expression the UPDATE uses), so `pack` can keep every
+    value out of its home slot."""
+    kinds = [k for k, values in pools.items() for _ in values]
+    idxs = [i for values in pools.values() for i in range(len(values))]
+    vals = [v for values in pools.values() for v in values]
+    sizes = [len(values) for values in pools.values() for _ in values]
+    homes: dict[str, dict[int, int]] = {kind: {} for kind in pools}
+    if vals:
+        found = conn.execute(text(dialect.pool_homes()), {
+            "kinds": kinds, "idxs": idxs, "vals": vals, "sizes": sizes,
+            "golive_salt": params["golive_salt"]})
+        for kind, idx, home in found:
+            homes[kind][int(idx)] = int(home)
+    widths: dict[str, int] = {}
+    for kind, values in pools.items():
+        blob, widths[kind] = pack(values, homes[kind])
+        params[pool_param(kind)] = blob
+    dialect.use_packed(widths)
 
 
 def apply_rules(conn: Connection, rules: Rules, salt: str,
@@ -134,9 +159,12 @@ def apply_rules(conn: Connection, rules: Rules, salt: str,
     with conn.begin() as transaction:
         method = keyed.hash_method(conn) if backend == "postgresql" else "hmac-sha256"
         dialect = for_name(backend, method)
-        sizes = _load_pools(conn, dialect, rules, tables)
-        statements = _statements(tables, dialect, sizes, sinks or {})
         params: dict[str, Any] = {"golive_salt": salt} if backend == "postgresql" else {}
+        if backend == "postgresql":
+            # staging scratch data: a crash loses nothing the backup cannot restore
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        sizes = _load_pools(conn, dialect, rules, tables, params)
+        statements = _statements(tables, dialect, sizes, sinks or {})
         _explain(conn, rules, statements, params, transaction)
         for table, statement in statements:
             try:

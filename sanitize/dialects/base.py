@@ -3,12 +3,15 @@
 One UPDATE per table covers all its columns: every column's new value is an
 expression of the old row (all SET expressions see the original values), so a
 ``where`` on one column never sees another column's fake. Fakes are picked
-from the pool table by ``keyed_hash % n``; a fake equal to its original is
-replaced by the next pool entry, so no original survives by coincidence.
+by ``keyed_hash % n``: here from the pool table, where a fake equal to its
+original is replaced by the next pool entry (so no original survives by
+coincidence); PostgreSQL overrides this with packed pools that need neither
+the table nor the fallback (see `sanitize.dialects.postgresql`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,7 +173,8 @@ class Dialect:
         if filters:
             sql += " WHERE " + " AND ".join(f"({f})" for f in filters)
         what = f"{table.table} ({', '.join(c.describe() for c in table.columns)})"
-        return Statement(sql, self.params(), what)
+        used = {k: v for k, v in self.params().items() if re.search(rf":{k}\b", sql)}
+        return Statement(sql, used, what)
 
     def delete(self, table: TablePlan) -> Statement:
         """Empty ``table`` inside the transaction (DELETE: transactional, keeps FKs honest)."""
