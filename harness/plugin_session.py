@@ -73,7 +73,7 @@ def verdict_line(record: RunRecord, report: Path | None, collection_errors: int 
         # the root cause first: when preparation failed, the items could not be verified
         reasons.append(f"{stages.name}: {stages.detail}")
         failed = next((s for s in record.stages if s.error), None)
-        if failed is not None:
+        if failed is not None and failed.error:
             reasons.append(f"{failed.name}: {failed.error.splitlines()[0]}")
     critical = [c for c in record.checklist if c.critical]
     for coverage, words in ((Coverage.FAILED, "failed"), (Coverage.MANUAL_FAIL, "failed"),
