@@ -14,11 +14,11 @@ import json
 import re
 import threading
 import uuid
-from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from demo.httpserver import BackgroundServer
 
 APPROVE_CARD = "4111111111111111"
 DECLINE_CARD = "4000000000000002"
@@ -28,13 +28,6 @@ _AMOUNT = re.compile(r"^\d{1,10}\.\d{2}$")
 _TOKEN = re.compile(r"^tok_[0-9a-f]+(_decline|_nsf)?$")
 _ROUTING = re.compile(r"^\d{9}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request access log: golive records what the gateway received itself."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
 
 
 class Malformed(ValueError):
@@ -120,26 +113,19 @@ def decide(body: Any, merchants: dict[str, str] | None = None) -> tuple[int, dic
     return 402, {"status": outcome, "reason": reason}
 
 
-class GatewayServer:
+class GatewayServer(BackgroundServer):
     """The sandbox on 127.0.0.1 (``port=0`` picks a free port); ``.requests`` holds every
     request received: ``{"method", "path", "body", "status", "response"}``."""
+
+    thread_name = "gateway-sandbox"
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, merchants: dict[str, str] | None = None
     ) -> None:
-        self.host = host
         self.merchants = merchants
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer = make_server(
-            host, port, self._app, threaded=True, request_handler=_QuietHandler
-        )
-        self.port: int = self._server.server_port
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().__init__(self._app, host, port)
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -161,37 +147,6 @@ class GatewayServer:
             )
         response = Response(json.dumps(answer), status=status, mimetype="application/json")
         return response(environ, start_response)
-
-    def start(self) -> GatewayServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="gateway-sandbox", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def serve_forever(self) -> None:
-        """Run in the foreground (the ops CLI); Ctrl-C stops it."""
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-
-    def __enter__(self) -> GatewayServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
