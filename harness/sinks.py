@@ -13,10 +13,11 @@ import datetime as dt
 import json
 import logging
 import threading
+from abc import ABC, abstractmethod
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
@@ -79,7 +80,36 @@ class _AnyPortController(Controller):
         super()._trigger_server()
 
 
-class SmtpSink:
+class _Sink(ABC):
+    """What every sink shares: a locked list of what it received, and `with` support."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    @abstractmethod
+    def start(self) -> Self:
+        """Start listening; returns the sink."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop listening; what was received stays readable."""
+
+    def captured(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self.received]
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class SmtpSink(_Sink):
     """A real SMTP server on 127.0.0.1 (a free port) that accepts and records every mail.
 
     Any SMTP login is accepted (plain text, no TLS), since a restored database
@@ -89,8 +119,8 @@ class SmtpSink:
     kind = "mail"
 
     def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        super().__init__()
+        self.messages = self.received
         self._controller = _AnyPortController(
             _Recorder(self.messages, self._lock), hostname=host, port=port,
             authenticator=_accept_any_login, auth_require_tls=False,
@@ -116,18 +146,6 @@ class SmtpSink:
             self._controller.stop()
             self._started = False
 
-    def captured(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(m) for m in self.messages]
-
-    def __enter__(self) -> SmtpSink:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -137,15 +155,15 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-class HttpSink:
+class HttpSink(_Sink):
     """A threaded HTTP server on 127.0.0.1 that answers 200 JSON and records each request."""
 
     kind = "http"
 
     def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
         self.host = host
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        super().__init__()
+        self.requests = self.received
         self._server: BaseWSGIServer = make_server(
             host, port, self._app, threaded=True, request_handler=_QuietHandler
         )
@@ -186,15 +204,3 @@ class HttpSink:
             self._thread = None
         self._server.server_close()
 
-    def captured(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(r) for r in self.requests]
-
-    def __enter__(self) -> HttpSink:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then
 
 from harness.context import GoliveContext
-from harness.stages.billing import FINISHED
-from harness.targets.base import BillRunView
+from harness.targets.base import BILL_RUN_FINISHED, BillRunView
 
 
 @given("the staging bill run of this session", target_fixture="bill_run")
@@ -39,7 +38,7 @@ def bill_run_profile_date(bill_run: BillRunView, golive: GoliveContext) -> None:
 @then("the bill run finished successfully")
 def bill_run_finished(bill_run: BillRunView) -> None:
     assert bill_run.finished_at is not None, f"bill run #{bill_run.id} never finished"
-    assert bill_run.status.lower() in FINISHED, (
+    assert bill_run.status.lower() in BILL_RUN_FINISHED, (
         f"bill run #{bill_run.id} ended with status {bill_run.status!r}"
     )
 

@@ -15,10 +15,10 @@ from harness.record import Outcome
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
 from harness.stages.lockdown import escaped, refresh
-from harness.targets.base import view_to_dict
+from harness.targets.base import BILL_RUN_FINISHED, view_to_dict
 from harness.targets.loader import open_target
 
-FINISHED = {"done", "complete", "completed", "finished", "success", "succeeded", "ok"}
+FINISHED = BILL_RUN_FINISHED
 
 
 def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:

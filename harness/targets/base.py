@@ -23,6 +23,10 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 ServiceAction = Literal["start", "stop", "status"]
 OUTBOUND_KINDS = ("mail", "payment", "provisioning")
+# BillRunView.status values that mean the run finished well, whatever the platform calls it.
+BILL_RUN_FINISHED = frozenset(
+    {"done", "complete", "completed", "finished", "success", "succeeded", "ok"}
+)
 
 
 class TargetError(Exception):

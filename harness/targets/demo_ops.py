@@ -9,6 +9,7 @@ as the admin portal would, and ask `harness.safety` first.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,20 +33,22 @@ IMPORT_ATTEMPTS = 3
 STAFF_SOURCE = "admin"  # a payment staff take in the admin portal
 
 
-class DemoOperations:
+class DemoOperations(ABC):
     """Mixed into `DemoTarget`; relies on its engine, account lookup, guard and release."""
 
+    # What `DemoTarget` provides (this class is only ever one of its bases): abstract
+    # here, so a class that forgets one cannot even be instantiated.
     _release: Any
 
     @property
-    def engine(self) -> Engine:
-        raise NotImplementedError  # provided by DemoTarget
+    @abstractmethod
+    def engine(self) -> Engine: ...
 
-    def _require(self, session: Session, ref: str) -> int:
-        raise NotImplementedError  # provided by DemoTarget
+    @abstractmethod
+    def _require(self, session: Session, ref: str) -> int: ...
 
-    def _guard(self) -> None:
-        raise NotImplementedError  # provided by DemoTarget
+    @abstractmethod
+    def _guard(self) -> None: ...
 
     # --- read-only questions ----------------------------------------------------------
     def provisioning_requests(self, bill_run_id: int | None = None) -> list[ProvisioningView]:

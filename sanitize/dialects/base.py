@@ -12,6 +12,7 @@ the table nor the fallback (see `sanitize.dialects.postgresql`).
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +52,7 @@ class Statement:
     what: str = ""
 
 
-class Dialect:
+class Dialect(ABC):
     """SQL primitives; subclasses override the ones their engine spells differently."""
 
     name = "generic"
@@ -70,23 +71,25 @@ class Dialect:
             return repr(value)
         return "'" + value.replace("'", "''") + "'"
 
+    @abstractmethod
     def hash_int(self, expr: str) -> str:
         """A non-negative integer keyed hash of ``expr`` (NULL for NULL)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def hash_hex(self, expr: str, length: int) -> str:
         """``length`` hex characters of the keyed hash of ``expr`` (NULL for NULL)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def mask(self, expr: str, keep_last: int, char: str) -> str:
-        raise NotImplementedError
+        """``expr`` with all but its last ``keep_last`` characters replaced by ``char``."""
 
     def params(self) -> dict[str, Any]:
         """Bound parameters every statement needs (the salt on PostgreSQL)."""
         return {}
 
+    @abstractmethod
     def create_pool(self) -> str:
-        raise NotImplementedError
+        """DDL of the fake-value pool table in this engine."""
 
     # -- pools ---------------------------------------------------------------------
     def insert_pool(self) -> str:
