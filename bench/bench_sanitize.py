@@ -122,6 +122,10 @@ def report(outcome: Outcome) -> None:
             continue
         _say(f"{result.name:<18}{result.rows:>12,}{result.seconds:>10.2f}"
              f"{result.rate:>12,.0f}   {changed:.1%}")
+    hand, pyn = outcome.leg("hand-written SQL"), outcome.leg("pynonymizer")
+    if hand is not None and pyn is not None and hand.rate and pyn.rate:
+        # context for the first target: what plain set-based SQL reaches on this machine
+        _say(f"hand-written SQL / pynonymizer: {hand.rate / pyn.rate:.2f}x (no target)")
     for other, target in (("pynonymizer", TARGET_PYNONYMIZER), ("hand-written SQL", TARGET_HAND)):
         ratio = outcome.ratio(other)
         shown = f"{ratio:.2f}x" if ratio is not None else "n/a"

@@ -83,7 +83,8 @@ class LegResult:
 def run_golive(server: PgServer, dbname: str) -> LegResult:
     timed = ("sanitize.sanitise() end to end: reflect and check the rules, Faker pools "
              f"({POOL_SIZE}/kind, drawn once per machine, then cached), packing them, "
-             "EXPLAIN, one UPDATE per table, commit")
+             "EXPLAIN, per table a parallel CREATE TEMP TABLE AS SELECT of the new values and "
+             "one UPDATE … FROM it, commit")
     try:
         from sanitize import sanitise
     except ImportError as exc:

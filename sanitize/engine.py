@@ -163,19 +163,22 @@ def apply_rules(conn: Connection, rules: Rules, salt: str,
         if backend == "postgresql":
             # staging scratch data: a crash loses nothing the backup cannot restore
             conn.execute(text("SET LOCAL synchronous_commit = off"))
+            # room to join a table with its staged new values in memory (this transaction only)
+            conn.execute(text("SELECT set_config('work_mem', '131072kB', true) FROM pg_settings "
+                              "WHERE name = 'work_mem' AND setting::bigint < 131072"))
         sizes = _load_pools(conn, dialect, rules, tables, params)
         statements = _statements(tables, dialect, sizes, sinks or {})
         _explain(conn, rules, statements, params, transaction)
         for table, statement in statements:
             try:
-                result = conn.execute(text(statement.sql), _bind(statement, params))
-            except DBAPIError as exc:
+                changed[table.table] = _run(conn, statement, params)
+            except (DBAPIError, _Mismatch) as exc:
                 transaction.rollback()
+                reason = _reason(exc) if isinstance(exc, DBAPIError) else str(exc)
                 raise SanitiseFailed(
                     f"{rules.where(table.loc)}: the rules for {statement.what} failed: "
-                    f"{_reason(exc)}; the whole sanitise was rolled back, nothing changed"
+                    f"{reason}; the whole sanitise was rolled back, nothing changed"
                 ) from None
-            changed[table.table] = max(result.rowcount, 0)
         if backend == "sqlite":
             conn.execute(text("DROP TABLE temp.golive_pool"))
     return SanitiseResult(
@@ -184,6 +187,27 @@ def apply_rules(conn: Connection, rules: Rules, salt: str,
         source=rules.file, hash_method=dialect.hash_method,
         truncated=[t.table for t in tables if t.action == "truncate"],
         skipped=[t.table for t in tables if t.action == "skip"])
+
+
+class _Mismatch(Exception):
+    """A staged statement wrote a different number of rows than it computed."""
+
+
+def _run(conn: Connection, statement: Statement, params: Mapping[str, Any]) -> int:
+    """Run one table's statement (staged or not); the number of rows it changed."""
+    for sql in statement.before:
+        conn.execute(text(sql))
+    if statement.stage is None:
+        written = max(conn.execute(text(statement.sql), _bind(statement, params)).rowcount, 0)
+    else:
+        computed = conn.execute(text(statement.stage), _bind(statement, params)).rowcount
+        written = conn.execute(text(statement.sql), _bind(statement, params)).rowcount
+        if computed != written:
+            raise _Mismatch(f"{computed} rows were computed but {written} written "
+                            "(rows moved in between)")
+    for sql in statement.after:
+        conn.execute(text(sql))
+    return written
 
 
 def _bind(statement: Statement, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,7 +221,7 @@ def _explain(conn: Connection, rules: Rules, statements: list[tuple[TablePlan, S
     for table, statement in statements:
         try:
             with conn.begin_nested():
-                conn.execute(text("EXPLAIN " + statement.sql), _bind(statement, params))
+                conn.execute(text("EXPLAIN " + statement.check), _bind(statement, params))
         except DBAPIError as exc:
             problems.append(rules.problem(table.loc, f"the database rejects the rules for "
                                                      f"{statement.what}: {_reason(exc)}"))

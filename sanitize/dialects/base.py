@@ -32,7 +32,7 @@ from sanitize.strategies import (
     default_sink,
 )
 
-__all__ = ["POOL_TABLE", "Dialect", "Statement", "UnsupportedDialect"]
+__all__ = ["POOL_TABLE", "Assignment", "Dialect", "Statement", "UnsupportedDialect"]
 
 POOL_TABLE = "golive_pool"
 SUFFIX_LENGTH = 16  # hex characters of keyed hash that keep unique fakes unique (64 bits)
@@ -45,11 +45,34 @@ class UnsupportedDialect(GoliveError):
 
 @dataclass(frozen=True)
 class Statement:
-    """SQL text plus bound parameters, and what it does (for messages)."""
+    """SQL text plus bound parameters, and what it does (for messages).
+
+    A staged statement (PostgreSQL) first computes every new value into a
+    scratch table with ``stage`` (a plain SELECT the planner may run in
+    parallel), then ``sql`` writes them; ``before`` runs first (a lock, so
+    nothing changes in between) and ``after`` last (dropping the scratch).
+    ``check`` is what gets EXPLAINed before the first write.
+    """
 
     sql: str
     params: Mapping[str, Any] = field(default_factory=dict)
     what: str = ""
+    stage: str | None = None
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    @property
+    def check(self) -> str:
+        return self.stage or self.sql
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One column's new value; ``hashed`` when it costs a keyed hash per row."""
+
+    column: str  # quoted
+    value: str
+    hashed: bool
 
 
 class Dialect(ABC):
@@ -142,13 +165,13 @@ class Dialect(ABC):
         return f"COALESCE(NULLIF({pick}, {col}), {following})"
 
     # -- statements ----------------------------------------------------------------
-    def update(self, table: TablePlan, sizes: Mapping[str, int],
-               sinks: Mapping[str, str]) -> Statement:
-        """One UPDATE for every column rule of ``table``."""
+    def assignments(self, table: TablePlan, sizes: Mapping[str, int],
+                    sinks: Mapping[str, str]) -> tuple[list[Assignment], list[str]]:
+        """Every column's new-value expression, and the row filters, for ``table``."""
         by_column: dict[str, list[ColumnPlan]] = {}
         for rule in table.columns:
             by_column.setdefault(rule.column, []).append(rule)
-        sets: list[str] = []
+        values: list[Assignment] = []
         conditions: list[str] = []
         unconditional = False
         for column, rules in by_column.items():
@@ -166,18 +189,34 @@ class Dialect(ABC):
                 value = f"CASE {cases} ELSE {otherwise} END"
             else:
                 value = otherwise
-            sets.append(f"{col} = {value}")
-        sql = f"UPDATE {self.quote(table.table)} SET " + ", ".join(sets)
+            hashed = any(isinstance(r.strategy, Fake | KeyedHash) for r in rules)
+            values.append(Assignment(col, value, hashed))
         filters = []
         if not unconditional and conditions:
             filters.append(" OR ".join(conditions))
         if table.where:
             filters.append(table.where)
-        if filters:
-            sql += " WHERE " + " AND ".join(f"({f})" for f in filters)
-        what = f"{table.table} ({', '.join(c.describe() for c in table.columns)})"
-        used = {k: v for k, v in self.params().items() if re.search(rf":{k}\b", sql)}
-        return Statement(sql, used, what)
+        return values, filters
+
+    def update(self, table: TablePlan, sizes: Mapping[str, int],
+               sinks: Mapping[str, str]) -> Statement:
+        """One UPDATE for every column rule of ``table``."""
+        values, filters = self.assignments(table, sizes, sinks)
+        sql = (f"UPDATE {self.quote(table.table)} SET "
+               + ", ".join(f"{a.column} = {a.value}" for a in values)
+               + self.where_clause(filters))
+        return Statement(sql, self.used_params(sql), self.describe(table))
+
+    @staticmethod
+    def where_clause(filters: list[str]) -> str:
+        return " WHERE " + " AND ".join(f"({f})" for f in filters) if filters else ""
+
+    @staticmethod
+    def describe(table: TablePlan) -> str:
+        return f"{table.table} ({', '.join(c.describe() for c in table.columns)})"
+
+    def used_params(self, sql: str) -> dict[str, Any]:
+        return {k: v for k, v in self.params().items() if re.search(rf":{k}\b", sql)}
 
     def delete(self, table: TablePlan) -> Statement:
         """Empty ``table`` inside the transaction (DELETE: transactional, keeps FKs honest)."""

@@ -3,8 +3,15 @@
 Fakes never join a pool table: each kind's pool is bound once per statement as
 one ``bytea`` of fixed-width slots (`sanitize.pool.pack`), and a fake is
 ``substring(pool FROM slot * width + 1 FOR width)``, an O(1) slice. So each
-fake costs one keyed hash and one slice per row, with no join and no subquery,
-which is what makes the UPDATE as fast as hand-written set-based SQL.
+fake costs one keyed hash and one slice per row, with no join.
+
+Keyed hashing is most of the cost and an UPDATE never runs in parallel, so a
+table is done in two steps inside the one transaction: ``CREATE TEMP TABLE …
+AS SELECT`` computes every new value (the planner spreads that SELECT over
+parallel workers, one per core), then one ``UPDATE … FROM`` the scratch table
+writes them, joined on the row's own address (``tableoid``, ``ctid``). The
+table is locked against other writers first, so no row can move in between,
+and the engine checks the UPDATE wrote exactly the rows that were computed.
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sanitize.dialects.base import POOL_TABLE, SUFFIX_LENGTH, Dialect
-from sanitize.strategies import Fake
+from sanitize.dialects.base import POOL_TABLE, SUFFIX_LENGTH, Dialect, Statement
+from sanitize.strategies import Fake, TablePlan
 
-__all__ = ["PostgresDialect", "pool_param"]
+__all__ = ["STAGE_TABLE", "PostgresDialect", "pool_param"]
+
+STAGE_TABLE = "golive_stage"  # the scratch table of one table's new values (temporary)
+_ROW_REL, _ROW_ID = "golive_rel", "golive_rid"
 
 
 def pool_param(kind: str) -> str:
@@ -36,17 +46,23 @@ class PostgresDialect(Dialect):
         """Fakes read the packed pools whose slot widths are ``widths`` (kind → bytes)."""
         self.widths = dict(widths)
 
-    def _hex(self, expr: str) -> str:
-        """48+ hex characters of keyed hash (positions 1–15 feed the integer)."""
+    def _digest(self, expr: str) -> str:
+        """32 bytes of keyed hash of ``expr`` as ``bytea`` (bytes 1–8 feed the integer,
+        9–32 the hex)."""
         if self.hash_method == "hmac-sha256":
-            return f"encode(hmac(({expr})::text, :golive_salt, 'sha256'), 'hex')"
-        return f"(md5(:golive_salt || ({expr})::text) || md5(({expr})::text || :golive_salt))"
+            return f"hmac(({expr})::text, :golive_salt, 'sha256')"
+        return (f"decode(md5(:golive_salt || ({expr})::text) || "
+                f"md5(({expr})::text || :golive_salt), 'hex')")
 
     def hash_int(self, expr: str) -> str:
-        return f"('x' || substr({self._hex(expr)}, 1, 15))::bit(60)::bigint"
+        # the top 60 bits of bytes 1–8; slicing the bytea first keeps the text work small
+        return (f"((('x' || encode(substring({self._digest(expr)} FROM 1 FOR 8), 'hex'))"
+                "::bit(64)::bigint >> 4) & 1152921504606846975)")
 
     def hash_hex(self, expr: str, length: int) -> str:
-        return f"substr({self._hex(expr)}, 17, {int(length)})"
+        count = int(length)
+        hexed = f"encode(substring({self._digest(expr)} FROM 9 FOR {(count + 1) // 2}), 'hex')"
+        return hexed if count % 2 == 0 else f"left({hexed}, {count})"
 
     def mask(self, expr: str, keep_last: int, char: str) -> str:
         tail = f" || right({expr}, {keep_last})" if keep_last else ""
@@ -74,6 +90,32 @@ class PostgresDialect(Dialect):
         # No fallback needed: `pool.pack` never leaves a value in the slot its own hash
         # picks, so an original equal to a pool value always gets a different one.
         return pick
+
+    def update(self, table: TablePlan, sizes: Mapping[str, int],
+               sinks: Mapping[str, str]) -> Statement:
+        """Compute the hashed values in parallel into a scratch table, then write them all.
+
+        Only hashed columns are staged (text, like the column they go to); the
+        cheap ones (constants, masks, SQL) stay in the UPDATE, typed by the column.
+        """
+        values, filters = self.assignments(table, sizes, sinks)
+        staged = [a for a in values if a.hashed]
+        if not staged:
+            return super().update(table, sizes, sinks)
+        name = self.quote(table.table)
+        alias = {a.column: f"golive_c{i}" for i, a in enumerate(staged)}
+        stage = (f"CREATE TEMP TABLE {STAGE_TABLE} ON COMMIT DROP AS SELECT "
+                 f"tableoid AS {_ROW_REL}, ctid AS {_ROW_ID}, "
+                 + ", ".join(f"{a.value} AS {alias[a.column]}" for a in staged)
+                 + f" FROM {name}" + self.where_clause(filters))
+        sets = ", ".join(f"{a.column} = {STAGE_TABLE}.{alias[a.column]}" if a.hashed
+                         else f"{a.column} = {a.value}" for a in values)
+        sql = (f"UPDATE {name} SET {sets} FROM {STAGE_TABLE} WHERE {name}.tableoid = "
+               f"{STAGE_TABLE}.{_ROW_REL} AND {name}.ctid = {STAGE_TABLE}.{_ROW_ID}")
+        # SHARE ROW EXCLUSIVE: readers go on, no other writer can move a row in between
+        lock = f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"
+        return Statement(sql, self.used_params(stage + sql), self.describe(table), stage=stage,
+                         before=(lock,), after=(f"DROP TABLE {STAGE_TABLE}",))
 
     def create_pool(self) -> str:
         return (f"CREATE TEMP TABLE {POOL_TABLE} (kind text NOT NULL, idx integer NOT NULL, "
