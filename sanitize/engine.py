@@ -219,12 +219,17 @@ def _explain(conn: Connection, rules: Rules, statements: list[tuple[TablePlan, S
     """Let the database compile every statement before the first write."""
     problems: list[Problem] = []
     for table, statement in statements:
+        savepoint = conn.begin_nested()
         try:
-            with conn.begin_nested():
-                conn.execute(text("EXPLAIN " + statement.check), _bind(statement, params))
+            if statement.stage is not None:
+                # an empty scratch table (planned, not run), so the UPDATE can be compiled too
+                conn.execute(text(statement.stage + " WITH NO DATA"), _bind(statement, params))
+            conn.execute(text("EXPLAIN " + statement.sql), _bind(statement, params))
         except DBAPIError as exc:
             problems.append(rules.problem(table.loc, f"the database rejects the rules for "
                                                      f"{statement.what}: {_reason(exc)}"))
+        finally:
+            savepoint.rollback()  # nothing of the check stays, the scratch table included
     if problems:
         transaction.rollback()
         raise ConfigError(problems)

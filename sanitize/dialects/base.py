@@ -51,7 +51,6 @@ class Statement:
     scratch table with ``stage`` (a plain SELECT the planner may run in
     parallel), then ``sql`` writes them; ``before`` runs first (a lock, so
     nothing changes in between) and ``after`` last (dropping the scratch).
-    ``check`` is what gets EXPLAINed before the first write.
     """
 
     sql: str
@@ -60,10 +59,6 @@ class Statement:
     stage: str | None = None
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
-
-    @property
-    def check(self) -> str:
-        return self.stage or self.sql
 
 
 @dataclass(frozen=True)
