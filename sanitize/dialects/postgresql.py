@@ -16,15 +16,16 @@ and the engine checks the UPDATE wrote exactly the rows that were computed.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from sanitize.dialects.base import POOL_TABLE, SUFFIX_LENGTH, Dialect, Statement
 from sanitize.strategies import Fake, TablePlan
 
-__all__ = ["STAGE_TABLE", "PostgresDialect", "pool_param"]
+__all__ = ["STAGE_PREFIX", "PostgresDialect", "pool_param"]
 
-STAGE_TABLE = "golive_stage"  # the scratch table of one table's new values (temporary)
+STAGE_PREFIX = "golive_stage_"  # + random hex: the scratch table of one table's new values
 _ROW_REL, _ROW_ID = "golive_rel", "golive_rid"
 
 
@@ -41,6 +42,8 @@ class PostgresDialect(Dialect):
             raise ValueError(f"unknown hash method {hash_method!r}")
         self.hash_method = hash_method
         self.widths: dict[str, int] = {}
+        # a fresh name per run, so the temporary table can never shadow one of the user's
+        self.stage_table = STAGE_PREFIX + secrets.token_hex(4)
 
     def use_packed(self, widths: Mapping[str, int]) -> None:
         """Fakes read the packed pools whose slot widths are ``widths`` (kind → bytes)."""
@@ -100,22 +103,23 @@ class PostgresDialect(Dialect):
         """
         values, filters = self.assignments(table, sizes, sinks)
         staged = [a for a in values if a.hashed]
+        scratch = self.stage_table
         if not staged:
             return super().update(table, sizes, sinks)
         name = self.quote(table.table)
         alias = {a.column: f"golive_c{i}" for i, a in enumerate(staged)}
-        stage = (f"CREATE TEMP TABLE {STAGE_TABLE} ON COMMIT DROP AS SELECT "
+        stage = (f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT "
                  f"tableoid AS {_ROW_REL}, ctid AS {_ROW_ID}, "
                  + ", ".join(f"{a.value} AS {alias[a.column]}" for a in staged)
                  + f" FROM {name}" + self.where_clause(filters))
-        sets = ", ".join(f"{a.column} = {STAGE_TABLE}.{alias[a.column]}" if a.hashed
+        sets = ", ".join(f"{a.column} = {scratch}.{alias[a.column]}" if a.hashed
                          else f"{a.column} = {a.value}" for a in values)
-        sql = (f"UPDATE {name} SET {sets} FROM {STAGE_TABLE} WHERE {name}.tableoid = "
-               f"{STAGE_TABLE}.{_ROW_REL} AND {name}.ctid = {STAGE_TABLE}.{_ROW_ID}")
+        sql = (f"UPDATE {name} SET {sets} FROM {scratch} WHERE {name}.tableoid = "
+               f"{scratch}.{_ROW_REL} AND {name}.ctid = {scratch}.{_ROW_ID}")
         # SHARE ROW EXCLUSIVE: readers go on, no other writer can move a row in between
         lock = f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"
         return Statement(sql, self.used_params(stage + sql), self.describe(table), stage=stage,
-                         before=(lock,), after=(f"DROP TABLE {STAGE_TABLE}",))
+                         before=(lock,), after=(f"DROP TABLE {scratch}",))
 
     def create_pool(self) -> str:
         return (f"CREATE TEMP TABLE {POOL_TABLE} (kind text NOT NULL, idx integer NOT NULL, "

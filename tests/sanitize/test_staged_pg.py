@@ -52,8 +52,8 @@ def test_partitioned_rows_get_their_own_values(pg_url: str, tmp_path: Path) -> N
     assert partitioned == plain
     assert not any(r[1].startswith("Caller") or "corp-mail" in r[2] for r in partitioned)
     assert {r[3] for r in partitioned} == {'{"redacted": true}'}
-    assert rows(pg_url, "SELECT count(*) FROM pg_class WHERE relname = "
-                        f"'{postgresql.STAGE_TABLE}'") == [(0,)]
+    assert rows(pg_url, "SELECT count(*) FROM pg_class WHERE relname LIKE "
+                        f"'{postgresql.STAGE_PREFIX}%'") == [(0,)]
 
 
 def test_new_values_are_computed_by_parallel_workers(pg_url: str, tmp_path: Path) -> None:
@@ -100,3 +100,12 @@ def test_rows_written_must_match_rows_computed(pg_url: str, tmp_path: Path,
     assert "200 rows were computed but 100 written" in str(raised.value)
     assert "rolled back, nothing changed" in str(raised.value)
     assert rows(pg_url, "SELECT count(*) FROM plain WHERE caller LIKE 'Caller %'") == [(200,)]
+
+
+def test_a_user_table_named_like_the_scratch_table_is_sanitised(pg_url: str,
+                                                                tmp_path: Path) -> None:
+    _calls(pg_url, "golive_stage", partitioned=False)
+    result = sanitise(pg_url, write_rules(tmp_path, CALLS.format(table="golive_stage")), SALT)
+    assert result.rows_changed == {"golive_stage": 200}
+    assert rows(pg_url, "SELECT count(*) FROM golive_stage WHERE caller LIKE 'Caller %' "
+                        "OR email LIKE '%corp-mail%'") == [(0,)]
