@@ -82,37 +82,16 @@ tables:
     assert rows(db_url, "SELECT email FROM orders WHERE id = 1") == [("p2@corp-mail.com",)]
 
 
-def test_bad_sql_is_caught_before_any_write(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("beside", ["", "      name: {fake: person_name}\n"],
+                         ids=["alone", "beside-a-fake"])
+def test_bad_sql_is_caught_before_any_write(db_url: str, tmp_path: Path, beside: str) -> None:
+    """Beside a fake, PostgreSQL stages the fake in a scratch table and keeps the sql in the
+    UPDATE: both are compiled before anything is written."""
     people(db_url)
-    rules = write_rules(tmp_path, """
-tables:
-  orders:
-    columns:
-      email: {fake: email}
-  people:
-    columns:
-      note: {sql: "no_such_function(note)"}
-""")
-    with pytest.raises(ConfigError, match=r"rules.yaml:6: tables.people: the database rejects"):
-        sanitise(db_url, rules, SALT)
-    assert rows(db_url, "SELECT email FROM orders WHERE id = 1") == [("p2@corp-mail.com",)]
-
-
-def test_bad_sql_beside_a_fake_is_caught_before_any_write(db_url: str, tmp_path: Path) -> None:
-    people(db_url)
-    # on PostgreSQL the fake is staged in a scratch table and the sql stays in the UPDATE:
-    # both are compiled before anything is written
-    rules = write_rules(tmp_path, """
-tables:
-  orders:
-    columns:
-      email: {fake: email}
-  people:
-    columns:
-      name: {fake: person_name}
-      note: {sql: "no_such_function(note)"}
-""")
-    with pytest.raises(ConfigError, match=r"rules.yaml:6: tables.people: the database rejects "
+    rules = write_rules(tmp_path, "tables:\n  orders:\n    columns:\n"
+                                  "      email: {fake: email}\n  people:\n    columns:\n"
+                                  + beside + '      note: {sql: "no_such_function(note)"}\n')
+    with pytest.raises(ConfigError, match=r"rules.yaml:5: tables.people: the database rejects "
                                           r"the rules for people .*no_such_function"):
         sanitise(db_url, rules, SALT)
     assert rows(db_url, "SELECT email FROM orders WHERE id = 1") == [("p2@corp-mail.com",)]
