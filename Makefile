@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 GOLIVE_ARGS ?= -n 2
-# The sanitiser's keyed-hash secret; this default is for the synthetic demo data only.
+# The sanitizer's keyed-hash secret; this default is for the synthetic demo data only.
 export GOLIVE_SANITIZE_SALT ?= demo-only-salt-not-secret
 
 .PHONY: demo test bench lint setup system-check clean

@@ -1,6 +1,6 @@
-"""Benchmark: sanitise 1,000,000 customers + 1,000,000 contacts on PostgreSQL.
+"""Benchmark: sanitize 1,000,000 customers + 1,000,000 contacts on PostgreSQL.
 
-golive's sanitiser against pynonymizer (installed here in its own venv) and
+golive's sanitizer against pynonymizer (installed here in its own venv) and
 against hand-written set-based SQL, in one run, each on a fresh identical copy
 of the same database. Targets: golive >= 5x pynonymizer's rows/s and >= 0.7x
 the hand-written SQL's.
@@ -130,7 +130,7 @@ def report(outcome: Outcome) -> None:
         ratio = outcome.ratio(other)
         shown = f"{ratio:.2f}x" if ratio is not None else "n/a"
         _say(f"golive / {other}: {shown} (target >= {target}x): {_verdict(ratio, target)}")
-    _say(f"sanitise benchmark: {'PASS' if outcome.passed else 'FAIL'}")
+    _say(f"sanitize benchmark: {'PASS' if outcome.passed else 'FAIL'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args([] if argv is None else argv)
     if args.rows < 1000:
         parser.error("--rows must be at least 1000")
-    _say(f"sanitise {args.rows:,} customers + {args.rows:,} contacts on PostgreSQL "
+    _say(f"sanitize {args.rows:,} customers + {args.rows:,} contacts on PostgreSQL "
          f"({os.cpu_count()} CPUs): golive vs pynonymizer vs hand-written SQL")
     try:
         _say(f"   installing pynonymizer {legs.PYNONYMIZER_VERSION} in {args.venv} …")

@@ -1,4 +1,4 @@
-"""The sanitise benchmark's data: a PostgreSQL server, N customers + N contacts, identical copies.
+"""The sanitize benchmark's data: a PostgreSQL server, N customers + N contacts, identical copies.
 
 Values come from small Faker pools combined with the row counter, so loading a
 million rows costs a few seconds of string formatting and one COPY per table,
@@ -22,7 +22,7 @@ __all__ = [
     "SCHEMA",
     "SOURCE_DB",
     "STRATEGY",
-    "SanitisedColumns",
+    "SanitizedColumns",
     "changed_fraction",
     "clone",
     "drop",
@@ -57,8 +57,8 @@ CREATE TABLE contacts (
 """
 
 # The strategy every leg applies: table -> the columns it replaces.
-SanitisedColumns = dict[str, tuple[str, ...]]
-STRATEGY: SanitisedColumns = {
+SanitizedColumns = dict[str, tuple[str, ...]]
+STRATEGY: SanitizedColumns = {
     "customers": ("first_name", "last_name", "email", "phone", "street", "city"),
     "contacts": ("name", "email", "phone", "note"),
 }

@@ -1,6 +1,6 @@
-"""The three contestants of the sanitise benchmark, each timed on its own fresh copy.
+"""The three contestants of the sanitize benchmark, each timed on its own fresh copy.
 
-- golive: ``sanitize.sanitise()`` end to end with ``bench/sanitize_golive.yaml``.
+- golive: ``sanitize.sanitize()`` end to end with ``bench/sanitize_golive.yaml``.
 - pynonymizer: its own CLI in its own venv (installed here, under bench/var/),
   run in place on the copy with ``--only-step ANONYMIZE_DB`` and the same
   strategy (``bench/sanitize_pynonymizer.yaml``).
@@ -81,16 +81,16 @@ class LegResult:
 # -- golive -------------------------------------------------------------------------
 
 def run_golive(server: PgServer, dbname: str) -> LegResult:
-    timed = ("sanitize.sanitise() end to end: reflect and check the rules, Faker pools "
+    timed = ("sanitize.sanitize() end to end: reflect and check the rules, Faker pools "
              f"({POOL_SIZE}/kind, drawn once per machine, then cached), packing them, "
              "EXPLAIN, per table a parallel CREATE TEMP TABLE AS SELECT of the new values and "
              "one UPDATE … FROM it, commit")
     try:
-        from sanitize import sanitise
+        from sanitize import sanitize
     except ImportError as exc:
-        return LegResult("golive", 0, 0.0, timed, f"sanitize.sanitise is not importable: {exc}")
+        return LegResult("golive", 0, 0.0, timed, f"sanitize.sanitize is not importable: {exc}")
     started = time.perf_counter()
-    result = sanitise(server.url(dbname), GOLIVE_RULES, salt=BENCH_SALT)
+    result = sanitize(server.url(dbname), GOLIVE_RULES, salt=BENCH_SALT)
     seconds = time.perf_counter() - started
     return LegResult("golive", sum(result.rows_changed.values()), seconds, timed)
 

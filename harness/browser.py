@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EnvironmentProblem
+from common.errors import EnvironmentProblem
 
 __all__ = ["CHROMIUM_ARGS", "DEFAULT_CHROMIUM", "Browser", "BrowserSession", "chromium_path"]
 

@@ -27,9 +27,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationInfo, field_validator
 
-from harness.errors import ConfigError, Problem
+from common.errors import ConfigError, Problem
+from common.yamlsource import Loc, YamlSource, display_name, load_yaml, suggest, validate
 from harness.severity import Severity
-from harness.yamlsource import Loc, YamlSource, display_name, load_yaml, suggest, validate
 
 __all__ = [
     "ACCOUNTS_BEFORE_GO",

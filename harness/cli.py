@@ -24,16 +24,16 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
+from common.errors import ConfigError, GoliveError, Problem
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, Profile, load_profile
-from harness.errors import ConfigError, GoliveError, Problem
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.safety import assert_staging, reveal, safe_dsn
 from sanitize.api import DEFAULT_ALLOW_DOMAINS, DEFAULT_ALLOW_HOSTS, take_original_sample
-from sanitize.api import run_vendor_scripts as sanitise_scripts
-from sanitize.api import sanitise as sanitise_database
+from sanitize.api import run_vendor_scripts as sanitize_scripts
+from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
 from sanitize.report import ScanResult
 
@@ -314,10 +314,10 @@ def scan(dsn: str, allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...])
 
 @main.command()
 @profile_option
-@click.option("--dsn", help="the database to sanitise (default: the profile's staging database; "
+@click.option("--dsn", help="the database to sanitize (default: the profile's staging database; "
                             "anything else is refused)")
 def sanitize(profile_path: Path, dsn: str | None) -> None:
-    """Sanitise the profile's staging database with its rules, then scan it (exit 1 on residue)."""
+    """Sanitize the profile's staging database with its rules, then scan it (exit 1 on residue)."""
     profile = _load(profile_path)
     target = dsn or reveal(profile.environments.staging.dsn)
     shown = safe_dsn(target)
@@ -326,17 +326,17 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
         rules, scripts = profile.sanitize.rules, profile.sanitize.scripts
         if rules is None and not scripts:
             raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",
-                                       "no rules and no scripts: nothing to sanitise with")])
+                                       "no rules and no scripts: nothing to sanitize with")])
         sample = take_original_sample(target, rules) if rules is not None else None
-        results = [sanitise_scripts(target, scripts)] if scripts else []
+        results = [sanitize_scripts(target, scripts)] if scripts else []
         if rules is not None:
-            results.append(sanitise_database(target, rules))
+            results.append(sanitize_database(target, rules))
         residue = scan_database(target, originals=sample)
     except GoliveError as exc:
         _fail(exc)
     for result in results:
         rows = sum(result.rows_changed.values())
-        out.print(f"sanitised {shown} with {result.source}: {result.rules_applied} rules, "
+        out.print(f"sanitized {shown} with {result.source}: {result.rules_applied} rules, "
                   f"{rows} rows changed in {len(result.rows_changed)} tables "
                   f"({result.seconds}s)")
     _show_scan(residue, shown)

@@ -36,10 +36,10 @@ from pydantic import (
     model_validator,
 )
 
-from harness.dsn import Dsn, profile_root
-from harness.errors import ConfigError, Problem
+from common.dsn import Dsn, profile_root
+from common.errors import ConfigError, Problem
+from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
-from harness.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -155,7 +155,7 @@ class Production(_Section):
 
 
 class Staging(_Section):
-    """The one database golive may restore, sanitise and bill."""
+    """The one database golive may restore, sanitize and bill."""
 
     dsn: Dsn
     staging: bool = False
@@ -163,7 +163,7 @@ class Staging(_Section):
     @model_validator(mode="after")
     def _marked(self) -> Staging:
         if self.staging is not True:
-            raise Located([(("staging",), "must be true: golive restores, sanitises and "
+            raise Located([(("staging",), "must be true: golive restores, sanitizes and "
                                           "bills this database; mark it only if it is staging")])
         return self
 

@@ -4,7 +4,7 @@ Every rule is written into ``record.gate`` with a detail a release manager can
 act on. Fail closed: a rule that cannot tell blocks, an incomplete or empty
 run is NO-GO, and only a failure someone waived (``Failure.waived_by``) can
 turn a blocking rule into GO WITH WAIVERS. A rule whose input has not arrived
-(the sanitise scan, the outbound sinks) is "not applicable" and does not block.
+(the sanitize scan, the outbound sinks) is "not applicable" and does not block.
 """
 
 from __future__ import annotations
@@ -78,28 +78,28 @@ def _rule_run_complete(record: RunRecord) -> GateRule:
     )
 
 
-def _sanitise_disabled_but_locked_down(record: RunRecord) -> StageResult | None:
-    """The procedure allows an unsanitised staging copy only when it is locked down
+def _sanitize_disabled_but_locked_down(record: RunRecord) -> StageResult | None:
+    """The procedure allows an unsanitized staging copy only when it is locked down
     (seeds/002: "If step three wasn't completed, be sure your DEV / TEST system is
-    locked down"). Such a sanitise stage stays SKIPPED in every output; it just does
+    locked down"). Such a sanitize stage stays SKIPPED in every output; it just does
     not block when the lock-down stage really ran."""
     by_name = {s.name: s for s in record.stages}
-    sanitise, lockdown = by_name.get("sanitise"), by_name.get("lockdown")
+    sanitize, lockdown = by_name.get("sanitize"), by_name.get("lockdown")
     if (
-        sanitise is not None
-        and sanitise.outcome is Outcome.SKIPPED
-        and sanitise.evidence.get("enabled") is False
+        sanitize is not None
+        and sanitize.outcome is Outcome.SKIPPED
+        and sanitize.evidence.get("enabled") is False
         and lockdown is not None
         and lockdown.outcome is Outcome.PASSED
     ):
-        return sanitise
+        return sanitize
     return None
 
 
 def _rule_stages(record: RunRecord) -> GateRule:
     if not record.stages:
         return GateRule("stages finished", False, "no stage recorded: staging was not prepared")
-    excused = _sanitise_disabled_but_locked_down(record)
+    excused = _sanitize_disabled_but_locked_down(record)
     bad = [
         f"{s.name} ({s.outcome.value})"
         for s in record.stages
@@ -110,7 +110,7 @@ def _rule_stages(record: RunRecord) -> GateRule:
     reused = [s.name for s in record.stages if s.outcome is Outcome.REUSED]
     detail = f"{len(record.stages)} stage(s) finished"
     if excused is not None:
-        detail += "; sanitising disabled by the profile, staging locked down instead"
+        detail += "; sanitizing disabled by the profile, staging locked down instead"
     if reused:
         detail += f"; reused, not prepared in this run: {_names(reused)}"
     return GateRule("stages finished", True, detail)
@@ -212,7 +212,7 @@ def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
         _rule_critical(record),
         _rule_blocking(record, rules, today),
         _rule_accounts(record, rules),
-        _rule_section(record, "sanitize", "residue", "sanitise scan clean", "residue found"),
+        _rule_section(record, "sanitize", "residue", "sanitize scan clean", "residue found"),
         _rule_section(record, "outbound", "escaped", "nothing escaped the sinks", "escaped"),
     ]
     if any(not r.passed and not r.waived for r in record.gate):

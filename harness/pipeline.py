@@ -1,4 +1,4 @@
-"""The staging pipeline: backup → restore → sanitise → lockdown → config_diff → bill_run →
+"""The staging pipeline: backup → restore → sanitize → lockdown → config_diff → bill_run →
 stop_service → outbound_check, each recorded in the run record with its start, duration
 and evidence.
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EnvironmentProblem, GoliveError
+from common.errors import EnvironmentProblem, GoliveError
 from harness.record import Outcome, RunRecord, StageResult, now
 from harness.safety import environment, redact, reveal
 from harness.stages import billing, data, lockdown, marker
-from harness.stages.context import SanitiseHook, StageContext, StageFn
+from harness.stages.context import SanitizeHook, StageContext, StageFn
 from harness.targets.base import BillRunView, Target, TargetError
 from harness.targets.loader import open_target
 
@@ -32,7 +32,7 @@ __all__ = ["STAGE_NAMES", "PipelineError", "PipelineHooks", "Prepared", "prepare
 STAGES: tuple[tuple[str, StageFn], ...] = (
     ("backup", data.backup),
     ("restore", data.restore),
-    ("sanitise", data.sanitise),
+    ("sanitize", data.sanitize),
     ("lockdown", lockdown.lockdown),
     ("config_diff", billing.config_diff),
     ("bill_run", billing.bill_run),
@@ -61,12 +61,12 @@ class PipelineError(GoliveError):
 class PipelineHooks:
     """Where other parts of golive plug into preparation.
 
-    ``sanitise(profile, target, record) -> evidence`` scrubs staging (the sanitiser);
+    ``sanitize(profile, target, record) -> evidence`` scrubs staging (the sanitizer);
     ``before_stage(name)`` runs first in each stage (an exception fails that stage);
     ``after_stage(result)`` sees each finished StageResult (e.g. to save the record).
     """
 
-    sanitise: SanitiseHook | None = None
+    sanitize: SanitizeHook | None = None
     before_stage: Callable[[str], None] | None = None
     after_stage: Callable[[StageResult], None] | None = None
 
@@ -107,7 +107,7 @@ def prepare(
     say: Progress = progress or (lambda _message: None)
     hooks = hooks or PipelineHooks()
     target = open_target(profile, "staging")
-    ctx = StageContext(profile=profile, record=record, target=target, sanitise=hooks.sanitise)
+    ctx = StageContext(profile=profile, record=record, target=target, sanitize=hooks.sanitize)
     record.release = record.release or target.release
     record.bill_run_date = record.bill_run_date or ctx.run_date.isoformat()
     try:
@@ -229,7 +229,7 @@ def _reuse(ctx: StageContext, found: dict[str, Any], hooks: PipelineHooks,
         f"--golive-reuse: staging was prepared at {found.get('prepared_at')} for backup "
         f"sha256 {str(found.get('backup_sha256'))[:16]}…, release {found.get('release')}, "
         f"bill run #{latest.id} of {found.get('bill_run_date')}; it was not restored, "
-        "sanitised or billed again in this run")
+        "sanitized or billed again in this run")
     say("reusing prepared staging: " + ctx.record.notes[-1])
     _run(ctx, (("lockdown", lockdown.lockdown),), hooks, say)
     ctx.record.stages.sort(key=lambda s: _order(s.name))

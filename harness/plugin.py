@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import GoliveError
 from harness.checklists import load_checklists
 from harness.config import load_profile
-from harness.errors import GoliveError
 from harness.plugin_collect import CollectPlugin
 from harness.plugin_options import GoliveOptions, add_options, is_active, read_options
 from harness.plugin_record import RecordPlugin

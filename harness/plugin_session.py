@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
+from common.errors import GoliveError
 from harness.context import BillRunInfo, GoliveContext
 from harness.coverage import compute_coverage
-from harness.errors import GoliveError
 from harness.gate import decide, exit_code
 from harness.plugin_collect import template_of
 from harness.plugin_options import GoliveOptions
@@ -246,7 +246,7 @@ class SessionPlugin:
                     duration=round(time.perf_counter() - started, 3), error=reason))
             self.emit("stage", name="prepare", outcome="error", error=reason)
             return {"ok": False, "reason": f"staging preparation failed: {reason}"}
-        # prepare() returned: staging is ready. A stage it skipped on purpose (sanitise
+        # prepare() returned: staging is ready. A stage it skipped on purpose (sanitize
         # disabled) is for the gate to judge; it does not stop the scenarios.
         self._prepared_handle = prepared
         bill_run = getattr(prepared, "bill_run", None)

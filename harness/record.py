@@ -163,7 +163,7 @@ class RunRecord:
     failures: list[Failure] = field(default_factory=list)
     gate: list[GateRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)  # sanitise, outbound, … sections
+    extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
     schema_version: int = SCHEMA_VERSION
 
     # -- serialisation -------------------------------------------------

@@ -1,6 +1,6 @@
 """The guard in front of every destructive step: golive writes only to staging.
 
-Restore, sanitise and bill run call `assert_staging(profile, dsn)` before
+Restore, sanitize and bill run call `assert_staging(profile, dsn)` before
 their first write. It refuses any database that is not the profile's staging
 database marked ``staging: true``, and a staging database that is the
 production database under another spelling (compared after normalising: same
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from harness.errors import SafetyError
-from harness.errors import redact as redact_urls
+from common.errors import SafetyError
+from common.errors import redact as redact_urls
 
 __all__ = ["SafetyError", "assert_staging", "environment", "normalise", "redact", "reveal",
            "safe_dsn"]

@@ -1,4 +1,4 @@
-"""The sanitiser's public functions: what the CLI, the pipeline and the tests call."""
+"""The sanitizer's public functions: what the CLI, the pipeline and the tests call."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from sanitize import keyed
 from sanitize.engine import apply_rules
 from sanitize.originals import OriginalSample, sample_originals
-from sanitize.report import SanitiseResult, ScanResult
+from sanitize.report import SanitizeResult, ScanResult
 from sanitize.rules import Rules, load_rules
 from sanitize.scanner import scan_connection
 from sanitize.schema import connect
 from sanitize.vendor import run_scripts
 
-__all__ = ["DEFAULT_ALLOW_DOMAINS", "DEFAULT_ALLOW_HOSTS", "run_vendor_scripts", "sanitise",
+__all__ = ["DEFAULT_ALLOW_DOMAINS", "DEFAULT_ALLOW_HOSTS", "run_vendor_scripts", "sanitize",
            "scan", "take_original_sample"]
 
 DEFAULT_ALLOW_DOMAINS = ("example.com", "example.org", "example.net", "invalid")
@@ -25,9 +25,9 @@ def _rules(rules: Rules | Path) -> Rules:
     return rules if isinstance(rules, Rules) else load_rules(Path(rules))
 
 
-def sanitise(url: str, rules_path: Path | Rules, salt: str | None = None,
-             sinks: Mapping[str, str] | None = None) -> SanitiseResult:
-    """Sanitise the database at ``url`` with the rule file ``rules_path``, all or nothing.
+def sanitize(url: str, rules_path: Path | Rules, salt: str | None = None,
+             sinks: Mapping[str, str] | None = None) -> SanitizeResult:
+    """Sanitize the database at ``url`` with the rule file ``rules_path``, all or nothing.
 
     ``salt`` defaults to the environment variable the rules name (SaltMissing
     when unset); ``sinks`` maps a redirect rule's sink name to its address.
@@ -39,7 +39,7 @@ def sanitise(url: str, rules_path: Path | Rules, salt: str | None = None,
         return apply_rules(conn, rules, secret, sinks)
 
 
-def run_vendor_scripts(url: str, scripts: Sequence[Path]) -> SanitiseResult:
+def run_vendor_scripts(url: str, scripts: Sequence[Path]) -> SanitizeResult:
     """Run the vendor's own .sql scripts as they are, in one transaction."""
     with connect(url) as conn:
         return run_scripts(conn, scripts)
@@ -47,7 +47,7 @@ def run_vendor_scripts(url: str, scripts: Sequence[Path]) -> SanitiseResult:
 
 def take_original_sample(url: str, rules: Path | Rules, salt: str | None = None,
                          limit: int = 5000) -> OriginalSample:
-    """Keyed digests of originals the rules will replace (call it before `sanitise`)."""
+    """Keyed digests of originals the rules will replace (call it before `sanitize`)."""
     loaded = _rules(rules)
     secret = keyed.resolve_salt(salt, loaded.model.salt_env)
     with connect(url) as conn:

@@ -19,24 +19,24 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from harness.errors import ConfigError, GoliveError, Problem
+from common.errors import ConfigError, GoliveError, Problem
 from sanitize import keyed
 from sanitize.dialects import Dialect, Statement, for_name
 from sanitize.dialects.postgresql import PostgresDialect, pool_param
 from sanitize.pool import Pools, build_pools, pack
-from sanitize.report import SanitiseResult
+from sanitize.report import SanitizeResult
 from sanitize.rules import Rules
 from sanitize.schema import Schema, closest, reflect
 from sanitize.strategies import Fake, Null, SqlExpression, TablePlan, plan
 
-__all__ = ["SanitiseFailed", "apply_rules", "check_rules"]
+__all__ = ["SanitizeFailed", "apply_rules", "check_rules"]
 
 
-class SanitiseFailed(GoliveError):
+class SanitizeFailed(GoliveError):
     """A rule failed while running; the transaction was rolled back."""
 
     exit_code = 2
-    headline = "sanitise failed"
+    headline = "sanitize failed"
 
 
 def _reason(exc: DBAPIError) -> str:
@@ -146,8 +146,8 @@ def _pack_pools(conn: Connection, dialect: PostgresDialect, pools: Pools,
 
 
 def apply_rules(conn: Connection, rules: Rules, salt: str,
-                sinks: Mapping[str, str] | None = None) -> SanitiseResult:
-    """Sanitise the database behind ``conn`` (no transaction open) with ``rules``."""
+                sinks: Mapping[str, str] | None = None) -> SanitizeResult:
+    """Sanitize the database behind ``conn`` (no transaction open) with ``rules``."""
     started = time.perf_counter()
     backend = conn.dialect.name
     schema = reflect(conn)
@@ -175,13 +175,13 @@ def apply_rules(conn: Connection, rules: Rules, salt: str,
             except (DBAPIError, _Mismatch) as exc:
                 transaction.rollback()
                 reason = _reason(exc) if isinstance(exc, DBAPIError) else str(exc)
-                raise SanitiseFailed(
+                raise SanitizeFailed(
                     f"{rules.where(table.loc)}: the rules for {statement.what} failed: "
-                    f"{reason}; the whole sanitise was rolled back, nothing changed"
+                    f"{reason}; the whole sanitize was rolled back, nothing changed"
                 ) from None
         if backend == "sqlite":
             conn.execute(text("DROP TABLE temp.golive_pool"))
-    return SanitiseResult(
+    return SanitizeResult(
         rules_applied=sum(len(t.columns) or 1 for t in tables if t.action != "skip"),
         rows_changed=changed, seconds=round(time.perf_counter() - started, 3),
         source=rules.file, hash_method=dialect.hash_method,

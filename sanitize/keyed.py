@@ -2,7 +2,7 @@
 
 The salt is a secret from the environment (the rule file names the variable;
 default ``GOLIVE_SANITIZE_SALT``): without it nobody can recompute which
-original gave which fake, with it every run maps alike, so joins on sanitised
+original gave which fake, with it every run maps alike, so joins on sanitized
 e-mails or names still work across tables and runs.
 
 In SQL: on SQLite, deterministic user functions ``golive_hash(v)`` (60-bit
@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from harness.errors import GoliveError
+from common.errors import GoliveError
 
 __all__ = [
     "SaltMissing",
@@ -39,10 +39,10 @@ _MIN_SALT = 8
 
 
 class SaltMissing(GoliveError):
-    """The keyed-hash salt is not set: fakes would be guessable, so nothing is sanitised."""
+    """The keyed-hash salt is not set: fakes would be guessable, so nothing is sanitized."""
 
     exit_code = 2
-    headline = "sanitise salt missing"
+    headline = "sanitize salt missing"
 
 
 def resolve_salt(salt: str | None, env_name: str,
@@ -89,7 +89,7 @@ def register_sqlite(dbapi_connection: sqlite3.Connection, salt: str) -> None:
 def hash_method(conn: Connection) -> str:
     """``"hmac-sha256"`` when pgcrypto is (or can be made) available, else ``"md5"``.
 
-    Creating the extension happens inside the sanitise transaction under a
+    Creating the extension happens inside the sanitize transaction under a
     savepoint, so a refusal (no privilege, not installed) changes nothing.
     """
     found = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pgcrypto'")).first()

@@ -1,7 +1,7 @@
-"""A keyed-hash sample of original values, taken before sanitising, to prove none survived.
+"""A keyed-hash sample of original values, taken before sanitizing, to prove none survived.
 
-Only HMAC digests are kept (under a key derived from the sanitise salt), never
-values. Two checks use it after sanitising:
+Only HMAC digests are kept (under a key derived from the sanitize salt), never
+values. Two checks use it after sanitizing:
 
 - cells: ``(table, column, primary key) → digest`` for columns a rule replaces
   (fake, keyed hash, null, mask). The same cell still holding the same value

@@ -1,7 +1,7 @@
-"""What a sanitise run and a scan tell the run record and the report: counts, never values.
+"""What a sanitize run and a scan tell the run record and the report: counts, never values.
 
 Plain dataclasses with ``to_dict()`` so the report writers and ``run.json`` get
-JSON-ready data without importing the sanitiser's internals.
+JSON-ready data without importing the sanitizer's internals.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "SanitiseResult", "ScanResult"]
+__all__ = ["Finding", "SanitizeResult", "ScanResult"]
 
 
 @dataclass
-class SanitiseResult:
-    """One sanitise run: which rules ran, how many rows each table had changed, how long."""
+class SanitizeResult:
+    """One sanitize run: which rules ran, how many rows each table had changed, how long."""
 
     rules_applied: int
     rows_changed: dict[str, int] = field(default_factory=dict)  # table -> rows updated/deleted

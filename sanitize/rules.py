@@ -1,4 +1,4 @@
-"""The sanitise rule file: a pydantic model and its loader, every problem at once.
+"""The sanitize rule file: a pydantic model and its loader, every problem at once.
 
 A rule file says, per table, what happens to it (``action: update`` column by
 column, ``truncate`` or ``skip``) and, per column, one strategy::
@@ -18,7 +18,7 @@ column, ``truncate`` or ``skip``) and, per column, one strategy::
             - {hash: {prefix: tok_}}
       audit_archive: {action: truncate}
 
-Problems are reported with file and line through `harness.yamlsource`
+Problems are reported with file and line through `common.yamlsource`
 (unknown keys get "did you mean"); nothing touches a database here.
 """
 
@@ -38,8 +38,8 @@ from pydantic import (
     model_validator,
 )
 
-from harness.errors import ConfigError, Problem
-from harness.yamlsource import Located, YamlSource, display_name, load_yaml, validate
+from common.errors import ConfigError, Problem
+from common.yamlsource import Located, YamlSource, display_name, load_yaml, validate
 
 __all__ = [
     "FAKE_KINDS",

@@ -1,6 +1,6 @@
 """The PII scanner: every text column of every table, streamed, counted, never kept.
 
-Runs on any database (``golive scan DSN``) and after every sanitise. It reads
+Runs on any database (``golive scan DSN``) and after every sanitize. It reads
 each table once (a server-side cursor on PostgreSQL, fetched in batches),
 including JSON and free-text columns nobody wrote a rule for, and counts per
 table, column and detector how many values hold residue: e-mails outside the

@@ -1,4 +1,4 @@
-"""The live schema as the sanitiser and scanner need it: tables, columns, text-ness, keys.
+"""The live schema as the sanitizer and scanner need it: tables, columns, text-ness, keys.
 
 Also opens connections: an unreachable database is an EnvironmentProblem whose
 message shows the DSN with its password hidden, never a traceback.
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.types import TypeEngine
 
-from harness.errors import ConfigError, EnvironmentProblem, Problem, redact
+from common.errors import ConfigError, EnvironmentProblem, Problem, redact
 
 __all__ = ["Column", "Schema", "TableInfo", "closest", "connect", "reflect", "safe_url"]
 

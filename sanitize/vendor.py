@@ -1,4 +1,4 @@
-"""The vendor's own sanitise scripts (.sql UPDATEs), run as they are, all in one transaction.
+"""The vendor's own sanitize scripts (.sql UPDATEs), run as they are, all in one transaction.
 
 Statements are split on ``;`` outside quotes, comments and PostgreSQL
 dollar-quoted bodies, then executed one by one; the first failure rolls back
@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from harness.errors import ConfigError, GoliveError, Problem
-from harness.yamlsource import display_name
-from sanitize.report import SanitiseResult
+from common.errors import ConfigError, GoliveError, Problem
+from common.yamlsource import display_name
+from sanitize.report import SanitizeResult
 
 __all__ = ["ScriptFailed", "SqlStatement", "run_scripts", "split_statements"]
 
@@ -32,7 +32,7 @@ class ScriptFailed(GoliveError):
     """A vendor script statement failed; everything was rolled back."""
 
     exit_code = 2
-    headline = "sanitise script failed"
+    headline = "sanitize script failed"
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _read(paths: Sequence[Path]) -> list[tuple[str, list[SqlStatement]]]:
     return scripts
 
 
-def run_scripts(conn: Connection, paths: Sequence[Path]) -> SanitiseResult:
+def run_scripts(conn: Connection, paths: Sequence[Path]) -> SanitizeResult:
     """Run every statement of ``paths`` on ``conn`` in one transaction (ScriptFailed → none)."""
     scripts = _read(paths)
     started = time.perf_counter()
@@ -117,12 +117,12 @@ def run_scripts(conn: Connection, paths: Sequence[Path]) -> SanitiseResult:
                     transaction.rollback()
                     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
                     raise ScriptFailed(f"{shown}:{statement.line}: {reason}; every statement "
-                                       "was rolled back, nothing was sanitised") from None
+                                       "was rolled back, nothing was sanitized") from None
                 count += 1
                 table = _TABLE.match(_strip_comments(statement.sql))
                 if table and result.rowcount >= 0:
                     name = table.group(1)
                     changed[name] = changed.get(name, 0) + result.rowcount
-    return SanitiseResult(rules_applied=count, rows_changed=changed,
+    return SanitizeResult(rules_applied=count, rows_changed=changed,
                           seconds=round(time.perf_counter() - started, 3),
                           source=", ".join(shown for shown, _ in scripts), hash_method="vendor")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.errors import GoliveError
+from common.errors import GoliveError
 from harness.record import SCHEMA_VERSION, RunRecord
 from harness.reports.cucumber import cucumber_json
 from harness.reports.defects import render_defects

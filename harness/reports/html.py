@@ -163,8 +163,8 @@ def _outbound(record: RunRecord) -> dict[str, Any] | None:
     }
 
 
-def _sanitise(record: RunRecord) -> dict[str, Any] | None:
-    """The "Sanitising" section: rules, rows per table, time, scan counts per detector."""
+def _sanitize(record: RunRecord) -> dict[str, Any] | None:
+    """The "Sanitizing" section: rules, rows per table, time, scan counts per detector."""
     data = record.extras.get("sanitize")
     if not isinstance(data, dict):
         return None
@@ -216,7 +216,7 @@ def _context(record: RunRecord, title: str) -> dict[str, Any]:
         "failures": failures,
         "notes": notes,
         "outbound": _outbound(record),
-        "sanitise": _sanitise(record),
+        "sanitize": _sanitize(record),
     }
 
 

@@ -11,7 +11,7 @@ from harness.record import Outcome, RunRecord
 from harness.targets.base import BillRunView, PaymentSandbox, Target
 
 StageFn = Callable[["StageContext"], tuple[Outcome, dict[str, Any]]]
-SanitiseHook = Callable[[Any, Target, RunRecord], dict[str, Any]]
+SanitizeHook = Callable[[Any, Target, RunRecord], dict[str, Any]]
 
 
 @dataclass
@@ -19,7 +19,7 @@ class StageContext:
     profile: Any
     record: RunRecord
     target: Target
-    sanitise: SanitiseHook | None = None
+    sanitize: SanitizeHook | None = None
     backup: dict[str, Any] = field(default_factory=dict)  # the backup stage's evidence
     sinks: list[Any] = field(default_factory=list)  # SmtpSink / HttpSink, running
     payment: PaymentSandbox | None = None

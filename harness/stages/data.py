@@ -1,4 +1,4 @@
-"""Backup, restore and sanitise: getting production's pre-bill-run data into staging."""
+"""Backup, restore and sanitize: getting production's pre-bill-run data into staging."""
 
 from __future__ import annotations
 
@@ -53,15 +53,15 @@ def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     return Outcome.PASSED, evidence
 
 
-def sanitise(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    """Run the sanitiser hook, else golive's own sanitiser when the profile enables it;
-    SKIPPED (never passed) when the profile disables sanitising."""
+def sanitize(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    """Run the sanitizer hook, else golive's own sanitizer when the profile enables it;
+    SKIPPED (never passed) when the profile disables sanitizing."""
     enabled = bool(getattr(getattr(ctx.profile, "sanitize", None), "enabled", False))
-    if ctx.sanitise is not None:
-        return Outcome.PASSED, dict(ctx.sanitise(ctx.profile, ctx.target, ctx.record))
+    if ctx.sanitize is not None:
+        return Outcome.PASSED, dict(ctx.sanitize(ctx.profile, ctx.target, ctx.record))
     if enabled:
-        from harness.stages import sanitise as builtin
+        from harness.stages import sanitizing as builtin
 
         return builtin.run(ctx)
     ctx.record.extras["sanitize"] = {"enabled": False}
-    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitising disabled in profile"}
+    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile"}

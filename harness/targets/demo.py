@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from harness.errors import EnvironmentProblem
+from common.errors import EnvironmentProblem
 from harness.safety import assert_staging, environment, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from harness.errors import EnvironmentProblem
+from common.errors import EnvironmentProblem
 from harness.targets.base import TargetError
 from harness.targets.portal import ContactView, PortalView, TicketView, UsageView
 

@@ -19,5 +19,5 @@ def for_name(name: str, hash_method: str = "hmac-sha256") -> Dialect:
         return SqliteDialect()
     if name == "postgresql":
         return PostgresDialect(hash_method)
-    raise UnsupportedDialect(f"sanitising {name} databases is not supported "
+    raise UnsupportedDialect(f"sanitizing {name} databases is not supported "
                              "(SQLite and PostgreSQL are)")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import GoliveError
+from common.errors import GoliveError
 from sanitize.strategies import (
     ColumnPlan,
     Constant,

@@ -1,4 +1,4 @@
-"""The sanitise benchmark's machinery at a tiny size: data, copies, every leg, checks, report.
+"""The sanitize benchmark's machinery at a tiny size: data, copies, every leg, checks, report.
 
 No timing asserts: this proves the benchmark measures what it says (each leg
 really rewrites every column, a leg that does not is failed, an unmeasured
@@ -93,7 +93,7 @@ def test_report_prints_rates_ratios_and_fails_closed(capsys: pytest.CaptureFixtu
     assert "2,000" in out and "FAILED: exit 1: boom" in out
     assert "golive / hand-written SQL: 1.00x (target >= 0.7x): PASS" in out
     assert "golive / pynonymizer: n/a (target >= 5.0x): FAIL (not measured)" in out
-    assert out.rstrip().endswith("sanitise benchmark: FAIL")
+    assert out.rstrip().endswith("sanitize benchmark: FAIL")
 
 
 def test_hand_sql_updates_every_column_in_one_statement() -> None:

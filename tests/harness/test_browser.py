@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from common.errors import EnvironmentProblem
 from harness.browser import Browser, chromium_path
-from harness.errors import EnvironmentProblem
 from harness.targets.demo import DemoTarget
 from harness.targets.portal import PortalAccess
 from tests.demo.portal_fixtures import ADA, PASSWORD, POOL_CHILD, build_portal_db

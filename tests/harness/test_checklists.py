@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import ConfigError
 from harness.checklists import load_checklists
-from harness.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

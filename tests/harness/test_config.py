@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import ConfigError, EnvironmentProblem, Problem, SafetyError, redact
+from common.yamlsource import parse_yaml
 from harness.checklists import load_checklists
 from harness.config import DemoTarget, Dsn, Profile, PythonTarget, SqlTarget, load_profile
-from harness.errors import ConfigError, EnvironmentProblem, Problem, SafetyError, redact
 from harness.severity import Severity
-from harness.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = Path(__file__).parent / "bad_inputs"

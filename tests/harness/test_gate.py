@@ -70,7 +70,7 @@ def test_everything_passed_is_go_and_exit_0() -> None:
 def test_sections_not_yet_present_are_not_applicable_and_do_not_block() -> None:
     record = good_record()
     judge(record)
-    assert is_not_applicable(rule(record, "sanitise"))
+    assert is_not_applicable(rule(record, "sanitize"))
     assert is_not_applicable(rule(record, "nothing escaped"))
     assert record.verdict is Verdict.GO
 
@@ -270,7 +270,7 @@ def test_missing_account_value_is_a_mismatch() -> None:
 
 @pytest.mark.parametrize(
     ("section", "key", "rule_name"),
-    [("sanitize", "residue", "sanitise scan clean"),
+    [("sanitize", "residue", "sanitize scan clean"),
      ("outbound", "escaped", "nothing escaped the sinks")],
 )
 def test_residue_or_escapes_are_no_go(section: str, key: str, rule_name: str) -> None:
@@ -387,17 +387,17 @@ def test_the_profile_gate_section_fits_the_protocol() -> None:
     assert judge(record, rules=gate) is Verdict.GO  # type: ignore[arg-type]
 
 
-def _with_sanitise_and_lockdown(sanitise: Outcome, lockdown: Outcome, enabled: bool) -> RunRecord:
+def _with_sanitize_and_lockdown(sanitize: Outcome, lockdown: Outcome, enabled: bool) -> RunRecord:
     record = good_record()
     record.stages[1:1] = [
-        StageResult("sanitise", sanitise, evidence={"enabled": enabled}),
+        StageResult("sanitize", sanitize, evidence={"enabled": enabled}),
         StageResult("lockdown", lockdown, evidence={"sinks": 2}),
     ]
     return record
 
 
-def test_sanitise_disabled_by_profile_is_excused_when_staging_was_locked_down() -> None:
-    record = _with_sanitise_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
+def test_sanitize_disabled_by_profile_is_excused_when_staging_was_locked_down() -> None:
+    record = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
     assert judge(record) is Verdict.GO
     assert "locked down instead" in rule(record, "stages").detail
     # excused, never shown as a pass: the stage itself stays skipped
@@ -405,17 +405,17 @@ def test_sanitise_disabled_by_profile_is_excused_when_staging_was_locked_down() 
 
 
 @pytest.mark.parametrize(
-    ("sanitise", "lockdown", "enabled"),
+    ("sanitize", "lockdown", "enabled"),
     [
-        (Outcome.SKIPPED, Outcome.SKIPPED, False),  # neither sanitised nor locked down
+        (Outcome.SKIPPED, Outcome.SKIPPED, False),  # neither sanitized nor locked down
         (Outcome.SKIPPED, Outcome.FAILED, False),
         (Outcome.SKIPPED, Outcome.PASSED, True),  # skipped although the profile enabled it
         (Outcome.NOT_RUN, Outcome.PASSED, False),
     ],
 )
-def test_sanitise_not_done_blocks_unless_disabled_and_locked_down(
-    sanitise: Outcome, lockdown: Outcome, enabled: bool
+def test_sanitize_not_done_blocks_unless_disabled_and_locked_down(
+    sanitize: Outcome, lockdown: Outcome, enabled: bool
 ) -> None:
-    record = _with_sanitise_and_lockdown(sanitise, lockdown, enabled)
+    record = _with_sanitize_and_lockdown(sanitize, lockdown, enabled)
     assert judge(record) is Verdict.NO_GO
     assert "stages finished" in failing_rules(record)

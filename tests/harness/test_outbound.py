@@ -1,4 +1,4 @@
-"""The escape check's pure functions, and the report's Sanitising / Outbound traffic sections."""
+"""The escape check's pure functions, and the report's Sanitizing / Outbound traffic sections."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_report_renders_a_clean_outbound_and_a_missing_check() -> None:
     assert "Lock-down recorded nothing" in render_html(_record())
 
 
-def test_report_renders_sanitising_counts_never_values() -> None:
+def test_report_renders_sanitizing_counts_never_values() -> None:
     sanitize = {
         "enabled": True, "mode": "rules", "rules": "sanitize/rules/demo.yaml",
         "tables": [{"table": "contacts", "rows": 412}, {"table": "<notes>", "rows": 7}],
@@ -143,11 +143,11 @@ def test_report_renders_sanitising_counts_never_values() -> None:
         "residue": ["notes.body: email × 3"],
     }
     html = render_html(_record(sanitize=sanitize))
-    section = html[html.index('id="sanitising"'):html.index('id="outbound"')]
+    section = html[html.index('id="sanitizing"'):html.index('id="outbound"')]
     assert "sanitize/rules/demo.yaml" in section and "1.25s" in section
     assert "<td>contacts</td><td>412</td>" in section and "&lt;notes&gt;" in section
     assert "<td>email</td><td>5</td>" in section and "<td>card</td><td>1</td>" in section
     assert "residue" in section
     disabled = render_html(_record(sanitize={"enabled": False}))
-    assert "not sanitised — disabled in the profile" in disabled
-    assert "No sanitise result was recorded" in render_html(_record())
+    assert "not sanitized — disabled in the profile" in disabled
+    assert "No sanitize result was recorded" in render_html(_record())

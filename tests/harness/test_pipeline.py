@@ -73,7 +73,7 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
     try:
         assert [s.name for s in record.stages] == list(STAGE_NAMES)
         outcomes = {s.name: s.outcome for s in record.stages}
-        assert outcomes.pop("sanitise") is Outcome.SKIPPED  # disabled in this profile
+        assert outcomes.pop("sanitize") is Outcome.SKIPPED  # disabled in this profile
         assert set(outcomes.values()) == {Outcome.PASSED}
         assert all(s.started_at and s.duration >= 0 for s in record.stages)
         ev = {s.name: s.evidence for s in record.stages}
@@ -81,7 +81,7 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert ev["backup"]["generated"]["seed"] == 7 and len(ev["backup"]["sha256"]) == 64
         assert ev["restore"]["sha256"] == ev["backup"]["sha256"]
         assert ev["restore"]["deployed_release"] == "1.1"
-        assert ev["sanitise"] == {"enabled": False, "reason": "sanitising disabled in profile"}
+        assert ev["sanitize"] == {"enabled": False, "reason": "sanitizing disabled in profile"}
         redirected = ev["lockdown"]["redirected"]
         assert {"mail", "provisioning:voice", "payment:card:CardPay"} <= set(redirected)
         assert all("127.0.0.1" in r["to"] for r in redirected.values())
@@ -113,17 +113,17 @@ def test_a_failing_middle_stage_leaves_later_stages_not_run(root: Path) -> None:
     profile = write_profile(root)
     record = new_record()
 
-    def broken_sanitiser(profile: Any, target: Any, record: RunRecord) -> dict[str, Any]:
+    def broken_sanitizer(profile: Any, target: Any, record: RunRecord) -> dict[str, Any]:
         raise RuntimeError("UPDATE script 03_contacts.sql failed")
 
     with pytest.raises(PipelineError) as caught:
-        prepare(profile, record, hooks=PipelineHooks(sanitise=broken_sanitiser))
-    assert caught.value.stage == "sanitise"
+        prepare(profile, record, hooks=PipelineHooks(sanitize=broken_sanitizer))
+    assert caught.value.stage == "sanitize"
     by_name = {s.name: s for s in record.stages}
     assert [s.name for s in record.stages] == list(STAGE_NAMES)
     assert by_name["restore"].outcome is Outcome.PASSED
-    assert by_name["sanitise"].outcome is Outcome.FAILED
-    assert by_name["sanitise"].error == "RuntimeError: UPDATE script 03_contacts.sql failed"
+    assert by_name["sanitize"].outcome is Outcome.FAILED
+    assert by_name["sanitize"].error == "RuntimeError: UPDATE script 03_contacts.sql failed"
     for later in ("lockdown", "config_diff", "bill_run", "stop_service"):
         assert by_name[later].outcome is Outcome.NOT_RUN
     target = open_target(profile)
@@ -179,7 +179,7 @@ def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
     assert [s.name for s in record.stages] == list(STAGE_NAMES)
     assert outcomes.pop("lockdown") is Outcome.PASSED  # the sinks belong to this run
     assert set(outcomes.values()) == {Outcome.REUSED}
-    assert any("was not restored, sanitised or billed again" in n for n in record.notes)
+    assert any("was not restored, sanitized or billed again" in n for n in record.notes)
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
 
     # another release: staging is not what this run needs, so it is prepared again

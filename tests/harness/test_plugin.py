@@ -136,7 +136,7 @@ def test_stopped_run_leaves_the_rest_not_run(pytester: pytest.Pytester, calls: P
 def test_failed_preparation_runs_nothing(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness.errors import EnvironmentProblem
+    from common.errors import EnvironmentProblem
 
     stub_pipeline(monkeypatch, pytester.path / "calls", EnvironmentProblem("staging is down"))
     root = write_project(pytester)

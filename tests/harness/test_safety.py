@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from harness.errors import SafetyError
+from common.errors import SafetyError
 from harness.safety import assert_staging, normalise, redact, safe_dsn
 from harness.targets.demo import DemoTarget
 

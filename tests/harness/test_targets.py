@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from common.errors import SafetyError
 from harness.config import load_profile
-from harness.errors import SafetyError
 from harness.targets import (
     AccountView,
     BillRunView,

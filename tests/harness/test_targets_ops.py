@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harness.errors import SafetyError
+from common.errors import SafetyError
 from harness.sinks import HttpSink
 from harness.targets import TargetError, open_target
 from harness.targets.base import (

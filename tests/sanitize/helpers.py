@@ -1,4 +1,4 @@
-"""Small hand-made databases and rule files for the sanitiser tests."""
+"""Small hand-made databases and rule files for the sanitizer tests."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def people(url: str) -> None:
-    """Two tables sharing e-mails (a join after sanitising must still work)."""
+    """Two tables sharing e-mails (a join after sanitizing must still work)."""
     execute(
         url,
         "CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(100), email VARCHAR(200) "

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from sanitize import SaltMissing, SanitiseFailed, ScriptFailed, run_vendor_scripts, sanitise, scan
+from common.errors import ConfigError
+from sanitize import SaltMissing, SanitizeFailed, ScriptFailed, run_vendor_scripts, sanitize, scan
 from tests.sanitize.helpers import SALT, execute, people, rows, write_rules
 
 EMAILS = """
@@ -29,17 +29,17 @@ def _emails(url: str) -> list[tuple[object, ...]]:
 def test_same_value_same_fake_across_tables_and_runs(db_url: str, tmp_path: Path) -> None:
     people(db_url)
     rules = write_rules(tmp_path, EMAILS)
-    sanitise(db_url, rules, SALT)
+    sanitize(db_url, rules, SALT)
     joined = rows(db_url, "SELECT count(*) FROM orders o JOIN people p ON p.email = o.email")
     assert joined == [(40,)]  # every order still finds its person
     first = _emails(db_url)
     execute(db_url, "DROP TABLE people", "DROP TABLE orders", "DROP TABLE audit")
     people(db_url)
-    sanitise(db_url, rules, SALT)
+    sanitize(db_url, rules, SALT)
     assert _emails(db_url) == first
     execute(db_url, "DROP TABLE people", "DROP TABLE orders", "DROP TABLE audit")
     people(db_url)
-    sanitise(db_url, rules, "another-salt-987654")
+    sanitize(db_url, rules, "another-salt-987654")
     other = _emails(db_url)
     assert all(a[1] != b[1] for a, b in zip(first, other, strict=True))
 
@@ -49,7 +49,7 @@ def test_unique_column_stays_unique(db_url: str, tmp_path: Path) -> None:
     execute(db_url, "INSERT INTO u VALUES (:id, :login)",
             params=[{"id": i, "login": f"user{i}"} for i in range(500)])
     # a tiny pool forces collisions: only the unique suffix keeps logins apart
-    sanitise(db_url, write_rules(tmp_path, "pool: {size: 10}\ntables:\n  u:\n    columns:\n"
+    sanitize(db_url, write_rules(tmp_path, "pool: {size: 10}\ntables:\n  u:\n    columns:\n"
                                            "      login: {fake: first_name}\n"), SALT)
     logins = [r[0] for r in rows(db_url, "SELECT login FROM u")]
     assert len(set(logins)) == 500
@@ -72,7 +72,7 @@ tables:
       kind: {null: true}
 """)
     with pytest.raises(ConfigError) as raised:
-        sanitise(db_url, rules, SALT)
+        sanitize(db_url, rules, SALT)
     text = str(raised.value)
     assert "rules.yaml:3: tables.peeple: unknown table 'peeple'; closest: people" in text
     assert "rules.yaml:8: tables.orders.columns.emial: unknown column 'emial' of table " \
@@ -93,7 +93,7 @@ def test_bad_sql_is_caught_before_any_write(db_url: str, tmp_path: Path, beside:
                                   + beside + '      note: {sql: "no_such_function(note)"}\n')
     with pytest.raises(ConfigError, match=r"rules.yaml:5: tables.people: the database rejects "
                                           r"the rules for people .*no_such_function"):
-        sanitise(db_url, rules, SALT)
+        sanitize(db_url, rules, SALT)
     assert rows(db_url, "SELECT email FROM orders WHERE id = 1") == [("p2@corp-mail.com",)]
     assert rows(db_url, "SELECT name FROM people WHERE id = 1") == [("Person Number1",)]
 
@@ -109,8 +109,8 @@ tables:
     columns:
       email: {constant: "same@example.com"}
 """)
-    with pytest.raises(SanitiseFailed, match=r"rules.yaml:6: the rules for people .*rolled back"):
-        sanitise(db_url, rules, SALT)
+    with pytest.raises(SanitizeFailed, match=r"rules.yaml:6: the rules for people .*rolled back"):
+        sanitize(db_url, rules, SALT)
     assert rows(db_url, "SELECT email FROM orders WHERE id = 1") == [("p2@corp-mail.com",)]
 
 
@@ -119,9 +119,9 @@ def test_salt_must_be_set(db_url: str, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("MY_SALT", raising=False)
     rules = write_rules(tmp_path, "salt_env: MY_SALT\n" + EMAILS)
     with pytest.raises(SaltMissing, match="MY_SALT"):
-        sanitise(db_url, rules)
+        sanitize(db_url, rules)
     monkeypatch.setenv("MY_SALT", SALT)
-    assert sanitise(db_url, rules).rows_changed["orders"] == 40
+    assert sanitize(db_url, rules).rows_changed["orders"] == 40
 
 
 def test_vendor_script_then_scan(db_url: str, tmp_path: Path) -> None:

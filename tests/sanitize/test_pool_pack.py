@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sanitize import sanitise
+from sanitize import sanitize
 from sanitize.pool import build_pools, pack
 from tests.sanitize.helpers import SALT, execute, rows, write_rules
 
@@ -33,7 +33,7 @@ def test_originals_equal_to_pool_values_are_replaced(db_url: str, tmp_path: Path
         execute(db_url, "INSERT INTO n VALUES (:id, :first)",
                 params=[{"id": i, "first": v} for i, v in enumerate(pool)]
                 + [{"id": 100, "first": None}])
-        sanitise(db_url, rules, salt)
+        sanitize(db_url, rules, salt)
         after = dict(rows(db_url, "SELECT id, first FROM n"))
         assert after.pop(100) is None  # NULL stays NULL
         assert all(after[i] != pool[i] and after[i] in pool for i in range(len(pool)))

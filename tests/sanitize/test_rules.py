@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
+from common.errors import ConfigError
 from sanitize import load_rules
 
 BAD = Path(__file__).parent / "bad_rules"

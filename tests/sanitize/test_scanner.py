@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from demo.generate import generate
 from harness.cli import main
-from sanitize import run_vendor_scripts, sanitise, scan, take_original_sample
+from sanitize import run_vendor_scripts, sanitize, scan, take_original_sample
 from tests.sanitize.helpers import SALT, execute, people, write_rules
 
 DEMO_RULES = Path("sanitize/rules/demo.yaml")
@@ -54,7 +54,7 @@ tables:
     sample = take_original_sample(db_url, rules, SALT)
     execute(db_url, "CREATE TABLE copy_of_people (id INTEGER PRIMARY KEY, name VARCHAR(100))",
             "INSERT INTO copy_of_people SELECT id, name FROM people")  # a table with no rules
-    sanitise(db_url, rules, SALT)
+    sanitize(db_url, rules, SALT)
     execute(db_url, "UPDATE people SET note = 'called p3' WHERE id = 3")  # a rule "missed" it
     result = scan(db_url, allow_domains=["corp-mail.com"], allow_hosts=["db1.corp.internal"],
                   originals=sample)
@@ -64,12 +64,12 @@ tables:
     assert "original" not in plain and plain["phone"] == 20  # no sample: detectors only
 
 
-def test_demo_database_scans_clean_after_sanitising(db_url: str) -> None:
+def test_demo_database_scans_clean_after_sanitizing(db_url: str) -> None:
     generate(db_url, accounts=40, seed=1)
     before = scan(db_url)
     assert {"email", "phone", "card", "iban", "host"} <= set(before.by_detector())
     sample = take_original_sample(db_url, DEMO_RULES, SALT)
-    result = sanitise(db_url, DEMO_RULES, SALT, sinks={"smtp": "127.0.0.1",
+    result = sanitize(db_url, DEMO_RULES, SALT, sinks={"smtp": "127.0.0.1",
                                                        "payments": "http://127.0.0.1:9000/pay"})
     assert result.rows_changed["contacts"] >= 40 and result.skipped == ["portal_users",
                                                                        "billing_settings"]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-from sanitize import SanitiseFailed, sanitise
+from sanitize import SanitizeFailed, sanitize
 from sanitize.dialects import postgresql
 from sanitize.dialects.base import Statement
 from tests.sanitize.helpers import SALT, execute, rows, write_rules
@@ -43,7 +43,7 @@ def test_partitioned_rows_get_their_own_values(pg_url: str, tmp_path: Path) -> N
     _calls(pg_url, "calls", partitioned=True)
     _calls(pg_url, "plain", partitioned=False)
     for table in ("calls", "plain"):
-        result = sanitise(pg_url, write_rules(tmp_path, CALLS.format(table=table),
+        result = sanitize(pg_url, write_rules(tmp_path, CALLS.format(table=table),
                                               f"{table}.yaml"), SALT)
         assert result.rows_changed == {table: 200}
     query = "SELECT id, caller, email, meta::text FROM {} ORDER BY id"
@@ -66,7 +66,7 @@ def test_new_values_are_computed_by_parallel_workers(pg_url: str, tmp_path: Path
 
     event.listen(Engine, "before_cursor_execute", capture)
     try:
-        sanitise(pg_url, write_rules(tmp_path, CALLS.format(table="plain")), SALT)
+        sanitize(pg_url, write_rules(tmp_path, CALLS.format(table="plain")), SALT)
     finally:
         event.remove(Engine, "before_cursor_execute", capture)
     assert len(staged) == 1
@@ -95,17 +95,17 @@ def test_rows_written_must_match_rows_computed(pg_url: str, tmp_path: Path,
                          built.stage, built.before, built.after)
 
     monkeypatch.setattr(postgresql.PostgresDialect, "update", lossy)
-    with pytest.raises(SanitiseFailed) as raised:
-        sanitise(pg_url, write_rules(tmp_path, CALLS.format(table="plain")), SALT)
+    with pytest.raises(SanitizeFailed) as raised:
+        sanitize(pg_url, write_rules(tmp_path, CALLS.format(table="plain")), SALT)
     assert "200 rows were computed but 100 written" in str(raised.value)
     assert "rolled back, nothing changed" in str(raised.value)
     assert rows(pg_url, "SELECT count(*) FROM plain WHERE caller LIKE 'Caller %'") == [(200,)]
 
 
-def test_a_user_table_named_like_the_scratch_table_is_sanitised(pg_url: str,
+def test_a_user_table_named_like_the_scratch_table_is_sanitized(pg_url: str,
                                                                 tmp_path: Path) -> None:
     _calls(pg_url, "golive_stage", partitioned=False)
-    result = sanitise(pg_url, write_rules(tmp_path, CALLS.format(table="golive_stage")), SALT)
+    result = sanitize(pg_url, write_rules(tmp_path, CALLS.format(table="golive_stage")), SALT)
     assert result.rows_changed == {"golive_stage": 200}
     assert rows(pg_url, "SELECT count(*) FROM golive_stage WHERE caller LIKE 'Caller %' "
                         "OR email LIKE '%corp-mail%'") == [(0,)]

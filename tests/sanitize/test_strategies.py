@@ -1,11 +1,11 @@
-"""Every strategy on SQLite and PostgreSQL: what a column holds after sanitising."""
+"""Every strategy on SQLite and PostgreSQL: what a column holds after sanitizing."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from sanitize import sanitise
+from sanitize import sanitize
 from sanitize.pool import build_pools
 from tests.sanitize.helpers import SALT, people, rows, write_rules
 
@@ -30,7 +30,7 @@ tables:
 def test_every_strategy(db_url: str, tmp_path: Path) -> None:
     people(db_url)
     before = dict((r[0], r) for r in rows(db_url, "SELECT * FROM people"))
-    result = sanitise(db_url, write_rules(tmp_path, RULES), SALT, sinks={"smtp": "10.9.9.9"})
+    result = sanitize(db_url, write_rules(tmp_path, RULES), SALT, sinks={"smtp": "10.9.9.9"})
     assert result.rows_changed == {"people": 20, "orders": 40, "audit": 1}
     assert result.truncated == ["audit"]
     pool = build_pools(["person_name", "phone"], 2000, 20240)
@@ -58,7 +58,7 @@ tables:
         - {constant: "VIP", where: "kind = 'vip'"}
         - {fake: first_name, where: "id = 2"}
 """)
-    sanitise(db_url, rules, SALT)
+    sanitize(db_url, rules, SALT)
     got = {r[0]: r[1:] for r in rows(db_url, "SELECT id, phone, note, name, kind FROM people")}
     assert all(phone is None for phone, *_ in got.values())
     assert got[3][1] == "CALLED P3"

@@ -1,6 +1,6 @@
 """YAML that remembers where every key and item came from.
 
-golive's inputs (profile, checklists, sanitise rules) are YAML written by hand,
+golive's inputs (profile, checklists, sanitize rules) are YAML written by hand,
 and a message is only useful when it names the file and line to fix. PyYAML's
 ``safe_load`` forgets positions, so we compose the node tree and build plain
 Python data from it ourselves, keeping the line of every mapping key and list
@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from harness.errors import ConfigError, Problem
+from common.errors import ConfigError, Problem
 
 __all__ = [
     "Loc",

@@ -1,4 +1,4 @@
-"""The sanitise stage: scrub the restored staging copy, then prove it clean.
+"""The sanitize stage: scrub the restored staging copy, then prove it clean.
 
 Order matters: a keyed-hash sample of the originals is taken *before* the
 rules run, so the scan afterwards can tell that an original survived without
@@ -15,7 +15,7 @@ from typing import Any
 from harness.record import Outcome
 from harness.safety import assert_staging, reveal
 from harness.stages.context import StageContext
-from sanitize.api import run_vendor_scripts, sanitise, scan, take_original_sample
+from sanitize.api import run_vendor_scripts, sanitize, scan, take_original_sample
 from sanitize.rules import load_rules
 
 
@@ -37,7 +37,7 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         seconds += vendor.seconds
         applied += vendor.rules_applied
     if rules is not None:
-        result = sanitise(url, rules)
+        result = sanitize(url, rules)
         for table, rows in result.rows_changed.items():
             tables[table] = tables.get(table, 0) + rows
         seconds += result.seconds
