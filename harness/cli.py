@@ -82,21 +82,24 @@ def main() -> None:
 
 
 # -- golive run -------------------------------------------------------------------
-def _pytest_command(profile: Path, release: str | None, reuse: bool, workers: int | None,
-                    run_id: str, events: Path, features: Path, extra: Sequence[str]) -> list[str]:
-    # -p loads the plugin before pytest parses the command line, so the options are
-    # known whatever folder the profile or the features live in.
-    cmd = [sys.executable, "-m", "pytest", "-p", "harness.plugin",
-           f"--golive-profile={profile}", f"--golive-run-id={run_id}",
-           f"--golive-events={events}", "-q", "--no-header"]
+def _pytest_command(profile: Profile, profile_path: Path, release: str | None, reuse: bool,
+                    workers: int | None, run_id: str, events: Path,
+                    extra: Sequence[str]) -> list[str]:
+    """pytest with golive's options, then the user's arguments exactly as given.
+
+    The plugin (a ``pytest11`` entry point) collects the profile's features
+    folder unless those arguments name paths; pytest's cache goes to golive's
+    state folder, never into the user's features or profile folder."""
+    cmd = [sys.executable, "-m", "pytest", f"--golive-profile={profile_path}",
+           f"--golive-run-id={run_id}", f"--golive-events={events}", "-q", "--no-header",
+           "-o", f"cache_dir={profile.state_dir / 'pytest-cache'}"]
     if release:
         cmd += ["--golive-release", release]
     if reuse:
         cmd.append("--golive-reuse")
     if workers:
         cmd += ["-n", str(workers)]
-    paths = [a for a in extra if not a.startswith("-")]
-    return cmd + list(extra) + ([] if paths else [str(features)])
+    return cmd + list(extra)
 
 
 def _show(event: dict[str, Any], status: Status | None = None) -> None:
@@ -170,8 +173,8 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
         events = Path(tmp) / "events.jsonl"
         log = Path(tmp) / "pytest.log"
-        cmd = _pytest_command(profile_path, release, reuse, workers, run_id, events,
-                              Path(profile.features.dir), pytest_args)
+        cmd = _pytest_command(profile, profile_path, release, reuse, workers, run_id, events,
+                              pytest_args)
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
         out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
                   soft_wrap=True)

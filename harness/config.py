@@ -220,7 +220,12 @@ class ChecklistsSection(_Section):
 
 
 class FeaturesSection(_Section):
+    """The Gherkin features; ``steps`` names extra step modules of the user's own
+    (importable from the profile's folder), loaded after golive's step library."""
+
     dir: ProjectPath = Path("features")
+    steps: list[Annotated[str, Field(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")]] = Field(
+        default_factory=list)
 
 
 class Gate(_Section):
@@ -231,8 +236,12 @@ class Gate(_Section):
 
 
 class ReportSection(_Section):
+    """Where runs write their reports; ``state_dir`` holds golive's own state (the
+    reuse marker, pytest's cache), by default ``<dir>/.state``."""
+
     dir: ProjectPath = Path("reports")
     title: str = "Release sign-off"
+    state_dir: ProjectPath | None = None
 
 
 def _section() -> Any:
@@ -349,6 +358,11 @@ class Profile(_Section):
     @property
     def root(self) -> Path:
         return self._path.parent
+
+    @property
+    def state_dir(self) -> Path:
+        """golive's own state for this profile: never inside the features folder."""
+        return self.report.state_dir or self.report.dir / ".state"
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:

@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import EnvironmentProblem, GoliveError
+from harness.config import Profile
 from harness.record import Outcome, RunRecord, StageResult, now
 from harness.safety import environment, redact, reveal
 from harness.stages import billing, data, lockdown, marker
-from harness.stages.context import SanitizeHook, StageContext, StageFn
+from harness.stages.context import StageContext, StageFn
 from harness.targets.base import BillRunView, Target, TargetError
 from harness.targets.loader import open_target
 
-__all__ = ["STAGE_NAMES", "PipelineError", "PipelineHooks", "Prepared", "prepare"]
+__all__ = ["STAGE_NAMES", "PipelineError", "Prepared", "prepare"]
 
 STAGES: tuple[tuple[str, StageFn], ...] = (
     ("backup", data.backup),
@@ -41,6 +42,7 @@ STAGES: tuple[tuple[str, StageFn], ...] = (
 )
 STAGE_NAMES = tuple(name for name, _ in STAGES)
 Progress = Callable[[str], None]
+StageDone = Callable[[StageResult], None]
 
 
 class PipelineError(GoliveError):
@@ -55,20 +57,6 @@ class PipelineError(GoliveError):
         self.stage = stage
         self.error = error
         self.exit_code = exit_code  # the cause's: 2 refused for safety, 3 environment
-
-
-@dataclass
-class PipelineHooks:
-    """Where other parts of golive plug into preparation.
-
-    ``sanitize(profile, target, record) -> evidence`` scrubs staging (the sanitizer);
-    ``before_stage(name)`` runs first in each stage (an exception fails that stage);
-    ``after_stage(result)`` sees each finished StageResult (e.g. to save the record).
-    """
-
-    sanitize: SanitizeHook | None = None
-    before_stage: Callable[[str], None] | None = None
-    after_stage: Callable[[StageResult], None] | None = None
 
 
 @dataclass
@@ -97,26 +85,30 @@ class Prepared:
 
 
 def prepare(
-    profile: Any,
+    profile: Profile,
     record: RunRecord,
     reuse: bool = False,
     progress: Progress | None = None,
-    hooks: PipelineHooks | None = None,
+    on_stage: StageDone | None = None,
 ) -> Prepared:
-    """Prepare staging for verification; raise PipelineError when a stage fails."""
+    """Prepare staging for verification; raise PipelineError when a stage fails.
+
+    ``progress`` hears a sentence at each stage's start and end; ``on_stage``
+    sees each finished stage (the plugin saves the record there, so a kill
+    leaves every finished stage on disk)."""
     say: Progress = progress or (lambda _message: None)
-    hooks = hooks or PipelineHooks()
+    done: StageDone = on_stage or (lambda _stage: None)
     target = open_target(profile, "staging")
-    ctx = StageContext(profile=profile, record=record, target=target, sanitize=hooks.sanitize)
+    ctx = StageContext(profile=profile, record=record, target=target)
     record.release = record.release or target.release
     record.bill_run_date = record.bill_run_date or ctx.run_date.isoformat()
     try:
         if reuse:
             found = _reusable(ctx, say)
             if found is not None:
-                return _reuse(ctx, found, hooks, say)
+                return _reuse(ctx, found, done, say)
         marker.clear(profile)
-        _run(ctx, STAGES, hooks, say)
+        _run(ctx, STAGES, done, say)
         if not any(s.outcome is Outcome.FAILED for s in record.stages):
             # staging that let traffic escape is never reused: its escapes would be lost
             marker.write(profile, _key(ctx, ctx.backup),
@@ -129,18 +121,16 @@ def prepare(
                     started_at=ctx.started_at, _ctx=ctx)
 
 
-def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], hooks: PipelineHooks,
+def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: StageDone,
          say: Progress) -> None:
     secrets = _dsns(ctx.profile)
     for index, (name, fn) in enumerate(stages):
         stage = StageResult(name=name, started_at=now().isoformat())
         ctx.record.stages.append(stage)
-        say(f"[{index + 1}/{len(stages)}] {name} …")
         began = time.monotonic()
         failure: BaseException | None = None
         try:
-            if hooks.before_stage is not None:
-                hooks.before_stage(name)
+            say(f"[{index + 1}/{len(stages)}] {name} …")
             stage.outcome, stage.evidence = fn(ctx)
         except data.StageFailed as exc:
             stage.outcome, stage.evidence, failure = Outcome.FAILED, exc.evidence, exc
@@ -153,8 +143,7 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], hooks: Pipe
         stage.duration = round(time.monotonic() - began, 3)
         say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "
             f"{stage.duration:.1f} s" + (f" — {stage.error}" if stage.error else ""))
-        if hooks.after_stage is not None:
-            hooks.after_stage(stage)
+        done(stage)
         if failure is not None:
             for later, _ in stages[index + 1:]:
                 ctx.record.stages.append(StageResult(name=later, outcome=Outcome.NOT_RUN))
@@ -164,7 +153,7 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], hooks: Pipe
             raise PipelineError(name, stage.error or "failed", code) from failure
 
 
-def _dsns(profile: Any) -> list[str]:
+def _dsns(profile: Profile) -> list[str]:
     return [reveal(getattr(environment(profile, n), "dsn", None))
             for n in ("staging", "production")]
 
@@ -211,7 +200,7 @@ def _differs(ctx: StageContext, found: dict[str, Any]) -> str | None:
     return None
 
 
-def _reuse(ctx: StageContext, found: dict[str, Any], hooks: PipelineHooks,
+def _reuse(ctx: StageContext, found: dict[str, Any], done: StageDone,
            say: Progress) -> Prepared:
     latest = ctx.target.latest_bill_run()
     if latest is None:  # _reusable checked it; the database changed under us
@@ -231,7 +220,7 @@ def _reuse(ctx: StageContext, found: dict[str, Any], hooks: PipelineHooks,
         f"bill run #{latest.id} of {found.get('bill_run_date')}; it was not restored, "
         "sanitized or billed again in this run")
     say("reusing prepared staging: " + ctx.record.notes[-1])
-    _run(ctx, (("lockdown", lockdown.lockdown),), hooks, say)
+    _run(ctx, (("lockdown", lockdown.lockdown),), done, say)
     ctx.record.stages.sort(key=lambda s: _order(s.name))
     return Prepared(target=ctx.target, record=ctx.record, bill_run=latest,
                     started_at=ctx.started_at, reused=True, _ctx=ctx)

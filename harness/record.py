@@ -182,9 +182,6 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        def steps(items: list[dict[str, Any]]) -> list[StepResult]:
-            return [StepResult(**{**s, "outcome": Outcome(s["outcome"])}) for s in items]
-
         return cls(
             **{
                 **data,
@@ -194,12 +191,7 @@ class RunRecord:
                     StageResult(**{**s, "outcome": Outcome(s["outcome"])})
                     for s in data.get("stages", [])
                 ],
-                "scenarios": [
-                    ScenarioResult(
-                        **{**s, "outcome": Outcome(s["outcome"]), "steps": steps(s["steps"])}
-                    )
-                    for s in data.get("scenarios", [])
-                ],
+                "scenarios": [scenario_from_dict(s) for s in data.get("scenarios", [])],
                 "checklist": [
                     ChecklistStatus(**{**c, "coverage": Coverage(c["coverage"])})
                     for c in data.get("checklist", [])
@@ -219,6 +211,15 @@ class RunRecord:
     def passed(self) -> bool:
         """True only for a complete run the gate declared GO."""
         return self.status is RunStatus.COMPLETE and self.verdict is Verdict.GO
+
+
+def scenario_to_dict(result: ScenarioResult) -> dict[str, Any]:
+    return dataclasses.asdict(result)
+
+
+def scenario_from_dict(data: dict[str, Any]) -> ScenarioResult:
+    steps = [StepResult(**{**s, "outcome": Outcome(s["outcome"])}) for s in data["steps"]]
+    return ScenarioResult(**{**data, "outcome": Outcome(data["outcome"]), "steps": steps})
 
 
 def new_run_id(when: dt.datetime | None = None) -> str:

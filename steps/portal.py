@@ -15,22 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
 from harness.browser import Browser, BrowserSession, chromium_path
-from harness.context import GoliveContext, normalise
+from harness.config import Profile
+from harness.pytest.context import GoliveContext, normalise
 from harness.targets.portal import PortalAccess, PortalView
 
 _session_key = pytest.StashKey[BrowserSession]()
 _MONEY = re.compile(r"-?[\d,]+(\.\d+)?")
-
-
-def _golive_plugin(config: pytest.Config) -> Any:
-    return config.pluginmanager.get_plugin("golive-session")
 
 
 def money(text: str) -> Decimal:
@@ -53,6 +49,15 @@ class Portal:
         self.customer: str | None = None  # account number logged in to the customer portal
         self.staff: str | None = None  # role logged in to the admin portal
         self.notes: dict[str, Any] = {}  # what earlier steps of the scenario saw
+
+    # --- what the platform says --------------------------------------------------------
+    @property
+    def platform(self) -> PortalAccess:
+        """The target's reads the portal pages are checked against."""
+        target = self.golive.target
+        assert isinstance(target, PortalAccess), (
+            f"the {target.name} target cannot say what its portals should show")
+        return target
 
     # --- where ---------------------------------------------------------------------
     def urls(self) -> PortalView:
@@ -146,26 +151,19 @@ class Portal:
 
 
 @pytest.fixture(scope="session")
-def portal_browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+def portal_browser(golive_profile: Profile) -> Iterator[Browser]:
     """One headless Chromium for this process (each xdist worker has its own)."""
-    plugin = _golive_plugin(request.config)
-    assert plugin is not None, "the portal steps run only under golive (pytest features)"
-    settings = plugin.profile.portals
+    settings = golive_profile.portals
     browser = Browser(chromium_path(settings.chromium), settings.timeout_seconds).start()
     yield browser
     browser.close()
-
-
-def _run_dir(config: pytest.Config) -> Path:
-    plugin = _golive_plugin(config)
-    return Path(plugin.run_dir) if plugin is not None else Path("reports")
 
 
 @pytest.fixture
 def portal(request: pytest.FixtureRequest, golive: GoliveContext,
            portal_browser: Browser) -> Iterator[Portal]:
     """A fresh browser context for this scenario: no cookies from any other scenario."""
-    session = portal_browser.session(_run_dir(request.config) / "screenshots",
+    session = portal_browser.session(golive.run_dir / "screenshots",
                                      request.node.nodeid.rsplit("/", 1)[-1])
     request.node.stash[_session_key] = session
     yield Portal(golive, session)
@@ -296,7 +294,7 @@ def open_usage(portal: Portal) -> None:
 @then("the usage report shows the account's own minutes as the platform has them")
 def usage_own_minutes(portal: Portal) -> None:
     assert portal.customer is not None
-    usage = portal.golive.target.usage(portal.customer)
+    usage = portal.platform.usage(portal.customer)
     total = int(portal.text("usage_total"))
     calls = sum(int(c.inner_text()) for c in portal.by("usage_calls").all())
     assert (total, calls) == (usage.minutes, usage.calls), (

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.record import Outcome
+from harness.stages import sanitizing
 from harness.stages.context import StageContext
 from harness.targets.base import BackupLocator
 
@@ -54,14 +55,9 @@ def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def sanitize(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    """Run the sanitizer hook, else golive's own sanitizer when the profile enables it;
-    SKIPPED (never passed) when the profile disables sanitizing."""
-    enabled = bool(getattr(getattr(ctx.profile, "sanitize", None), "enabled", False))
-    if ctx.sanitize is not None:
-        return Outcome.PASSED, dict(ctx.sanitize(ctx.profile, ctx.target, ctx.record))
-    if enabled:
-        from harness.stages import sanitizing as builtin
-
-        return builtin.run(ctx)
+    """golive's sanitizer when the profile enables it; SKIPPED (never passed) when the
+    profile disables sanitizing."""
+    if ctx.profile.sanitize.enabled:
+        return sanitizing.run(ctx)
     ctx.record.extras["sanitize"] = {"enabled": False}
     return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile"}

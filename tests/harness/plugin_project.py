@@ -1,8 +1,10 @@
 """A tiny golive project written into a pytester directory: profile, checklist, fake target.
 
-Shared by the plugin and CLI tests. The target is a Python adapter (``fake_target``)
-holding two accounts in memory; the steps (``fake_steps``) use only the
-``golive`` fixture, as real steps do.
+Shared by the plugin and CLI tests. Like a user's project, it has no conftest.py
+and no test module: golive's entry point collects the features and the profile's
+``features.steps`` names the project's own step module. The target is a Python
+adapter (``fake_target``) holding two accounts in memory; the steps
+(``fake_steps``) use only the ``golive`` fixture, as real steps do.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.record import Outcome, RunRecord, StageResult
+from harness.targets import open_target
 
 PROFILE = """\
 name: plugin test
@@ -36,6 +39,7 @@ checklists:
   dir: checklists
 features:
   dir: features
+  steps: [fake_steps]
 gate:
   blocking_severities: [severe, high]
 report:
@@ -164,8 +168,6 @@ def _():
     pass
 '''
 
-CONFTEST = 'pytest_plugins = ["harness.plugin", "fake_steps"]\n'
-TEST_MODULE = 'from pytest_bdd import scenarios\n\nscenarios(".")\n'
 
 PASSING = """\
 Feature: Billing
@@ -192,10 +194,8 @@ def write_project(pytester: pytest.Pytester, features: dict[str, str] | None = N
     (root / "features").mkdir()
     for name, text in (features or {"billing.feature": PASSING}).items():
         (root / "features" / name).write_text(text, encoding="utf-8")
-    (root / "features" / "test_features.py").write_text(TEST_MODULE, encoding="utf-8")
     (root / "fake_target.py").write_text(FAKE_TARGET, encoding="utf-8")
     (root / "fake_steps.py").write_text(FAKE_STEPS, encoding="utf-8")
-    (root / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n", "utf-8")
     pytester.syspathinsert()
     return root
@@ -207,10 +207,12 @@ class Prepared:
 
     bill_run: Any
     started_at: dt.datetime
+    target: Any
     closed: list[bool] = field(default_factory=list)
 
     def close(self) -> None:
         self.closed.append(True)
+        self.target.close()
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
     """Replace harness.pipeline.prepare: records its stages, counts calls in ``calls``."""
 
     def prepare(profile: Any, record: RunRecord, reuse: bool = False, progress: Any = None,
-                hooks: Any = None) -> Prepared:
+                on_stage: Any = None) -> Prepared:
         with calls.open("a", encoding="utf-8") as out:
             out.write("prepare\n")
         if fail is not None:
@@ -236,8 +238,9 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
             progress(f"{name} …")
             stage = StageResult(name, Outcome.PASSED, started.isoformat(), 0.1)
             record.stages.append(stage)
-            hooks.after_stage(stage)
-        return Prepared(StubBillRun(7, profile.bill_run.date, started), started)
+            on_stage(stage)
+        return Prepared(StubBillRun(7, profile.bill_run.date, started), started,
+                        open_target(profile))
 
     import harness.pipeline as module
 

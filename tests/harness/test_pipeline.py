@@ -4,14 +4,14 @@ config diff, a bill run through the demo's billing service, and stopping it."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.config import load_profile
-from harness.pipeline import STAGE_NAMES, PipelineError, PipelineHooks, prepare
+from harness.config import Profile, load_profile
+from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
 from harness.targets import open_target
 
@@ -41,11 +41,21 @@ bill_run:
 
 def write_profile(root: Path, release: str = "1.1", on_drift: str = "fail",
                   production: str = "sqlite:///var/production.db",
-                  staging: str = "sqlite:///var/staging.db") -> Any:
+                  staging: str = "sqlite:///var/staging.db", extra: str = "") -> Profile:
     path = root / "golive.yaml"
     path.write_text(PROFILE.format(release=release, on_drift=on_drift, production=production,
-                                   staging=staging))
+                                   staging=staging) + extra)
     return load_profile(path)
+
+
+def interrupt_at(stage: str) -> Callable[[str], None]:
+    """A progress listener that is interrupted (Ctrl-C) just as ``stage`` starts."""
+
+    def listen(message: str) -> None:
+        if message.endswith(f"] {stage} …"):
+            raise KeyboardInterrupt
+
+    return listen
 
 
 def new_record() -> RunRecord:
@@ -110,20 +120,19 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
 
 
 def test_a_failing_middle_stage_leaves_later_stages_not_run(root: Path) -> None:
-    profile = write_profile(root)
+    (root / "03_contacts.sql").write_text("UPDATE contacts SET no_such_column = 'x';\n")
+    profile = write_profile(root, extra="sanitize:\n  enabled: true\n"
+                                        "  scripts: [03_contacts.sql]\n")
     record = new_record()
-
-    def broken_sanitizer(profile: Any, target: Any, record: RunRecord) -> dict[str, Any]:
-        raise RuntimeError("UPDATE script 03_contacts.sql failed")
-
     with pytest.raises(PipelineError) as caught:
-        prepare(profile, record, hooks=PipelineHooks(sanitize=broken_sanitizer))
+        prepare(profile, record)
     assert caught.value.stage == "sanitize"
     by_name = {s.name: s for s in record.stages}
     assert [s.name for s in record.stages] == list(STAGE_NAMES)
     assert by_name["restore"].outcome is Outcome.PASSED
     assert by_name["sanitize"].outcome is Outcome.FAILED
-    assert by_name["sanitize"].error == "RuntimeError: UPDATE script 03_contacts.sql failed"
+    assert "03_contacts.sql" in str(by_name["sanitize"].error)
+    assert "no_such_column" in str(by_name["sanitize"].error)
     for later in ("lockdown", "config_diff", "bill_run", "stop_service"):
         assert by_name[later].outcome is Outcome.NOT_RUN
     target = open_target(profile)
@@ -194,12 +203,8 @@ def test_reuse_after_a_failed_preparation_prepares_again(root: Path) -> None:
     profile = write_profile(root)
     prepare(profile, new_record()).close()
 
-    def stop_at_lockdown(name: str) -> None:
-        if name == "lockdown":
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        prepare(profile, new_record(), hooks=PipelineHooks(before_stage=stop_at_lockdown))
+        prepare(profile, new_record(), progress=interrupt_at("lockdown"))
     record = new_record()
     prepare(profile, record, reuse=True).close()
     assert not record.reused
@@ -208,13 +213,8 @@ def test_reuse_after_a_failed_preparation_prepares_again(root: Path) -> None:
 
 def test_interrupted_stage_is_recorded_interrupted(root: Path) -> None:
     record = new_record()
-
-    def interrupt(name: str) -> None:
-        if name == "restore":
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        prepare(write_profile(root), record, hooks=PipelineHooks(before_stage=interrupt))
+        prepare(write_profile(root), record, progress=interrupt_at("restore"))
     outcomes = [s.outcome for s in record.stages]
     assert outcomes[:2] == [Outcome.PASSED, Outcome.INTERRUPTED]
     assert set(outcomes[2:]) == {Outcome.NOT_RUN}

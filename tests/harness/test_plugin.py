@@ -93,7 +93,7 @@ def test_undefined_step_is_a_collection_error(pytester: pytest.Pytester, calls: 
     result = run(pytester)
     assert result.ret == 2
     result.stdout.fnmatch_lines([
-        "*ERROR collecting features/test_features.py*",
+        "*ERROR collecting features/pay.feature*",
         "features/pay.feature:5: undefined step: When the thing happens",
         "*Interrupted: 1 error during collection*",
     ])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from harness.plugin_session import verdict_line
 from harness.record import (
     ChecklistStatus,
     Coverage,
@@ -12,6 +11,7 @@ from harness.record import (
     RunStatus,
     StageResult,
 )
+from harness.reports.verdict import verdict_line
 
 
 def test_a_failed_stage_comes_before_the_items_it_left_unverified() -> None:

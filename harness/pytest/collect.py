@@ -6,9 +6,10 @@ surface the way pytest shows any broken test file — "ERROR collecting …" wit
 worse, skipped) scenario in the middle of a run. Two mechanisms, one result:
 
 * every ``.feature`` file under the features directory is collected by
-  :class:`FeatureFile`, whose ``collect()`` parses it with the Gherkin parser
-  pytest-bdd uses and raises ``CollectError`` for syntax errors and unknown
-  checklist ids (a tag shaped like ``CF-PAY-01`` that no checklist defines);
+  :class:`FeatureModule`, which parses it with the Gherkin parser pytest-bdd
+  uses and raises ``CollectError`` for syntax errors and unknown checklist ids
+  (a tag shaped like ``CF-PAY-01`` that no checklist defines), then binds its
+  scenarios itself, so no ``test_*.py`` is needed;
 * after collection, every pytest-bdd scenario item is checked against the
   registered step definitions with pytest-bdd's own matcher; a step nothing
   matches is reported through ``pytest_collectreport`` as a failed collect
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+import types
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,18 +102,38 @@ def feature_problems(path: Path, rootdir: Path, known_ids: Collection[str]) -> l
     return problems
 
 
-class FeatureFile(pytest.File):
-    """A .feature file under the features directory: validated, yields no items itself."""
+_SCENARIOS = compile("from pytest_bdd import scenarios\n"
+                     "scenarios(__file__, features_base_dir=__golive_features__)\n",
+                     "<golive: the scenarios of a .feature file>", "exec")
+
+
+class FeatureModule(pytest.Module):
+    """A .feature file of the profile's features folder, collected as a test module.
+
+    Validated first (syntax, unknown checklist ids: a collection error with
+    file and line); then its scenarios are bound by pytest-bdd's own
+    ``scenarios()`` into a module object made here, so a features folder needs
+    no ``test_*.py`` and no ``conftest.py`` of its own.
+    """
 
     known_ids: Collection[str] = ()
     project: Path | None = None
 
-    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+    def _getobj(self) -> types.ModuleType:
         project = self.project or self.config.rootpath
         problems = feature_problems(self.path, project, self.known_ids)
         if problems:
             raise self.CollectError("\n".join(problems))
-        return []
+        module = types.ModuleType(f"golive_feature.{self.path.stem}")
+        module.__file__ = str(self.path)
+        module.__dict__["__golive_features__"] = str(self.path.parent)
+        try:
+            exec(_SCENARIOS, module.__dict__)
+        except bdd_exceptions.NoScenariosFound:
+            pass  # a feature without scenarios verifies nothing; coverage says so
+        except bdd_exceptions.GherkinParseError as exc:
+            raise self.CollectError(f"{relative(self.path, project)}: {exc}") from None
+        return module
 
 
 def undefined_steps(item: pytest.Item, rootdir: Path) -> list[str]:
@@ -131,8 +153,9 @@ def undefined_steps(item: pytest.Item, rootdir: Path) -> list[str]:
     return problems
 
 
-class CollectPlugin:
-    """Registered only while golive is active."""
+class Validator:
+    """What collection must prove before anything is restored or billed; the plugin
+    forwards pytest's collection hooks here."""
 
     def __init__(self, project: Path, features_dir: Path, known_ids: Collection[str]) -> None:
         self.project = project  # paths in messages are relative to it (the profile's folder)
@@ -145,38 +168,40 @@ class CollectPlugin:
         report = pytest.CollectReport(nodeid, "failed", message, [])
         session.config.hook.pytest_collectreport(report=report)
 
-    def pytest_collect_file(
-        self, file_path: Path, parent: pytest.Collector
-    ) -> pytest.Collector | None:
+    def collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        """A .feature file inside the features folder becomes a `FeatureModule`."""
         if file_path.suffix != ".feature":
             return None
         resolved = file_path.resolve()
         if self.features_dir not in resolved.parents:
             return None
         self.validated.add(resolved)
-        node = FeatureFile.from_parent(parent, path=file_path)
+        node = FeatureModule.from_parent(parent, path=file_path)
         node.known_ids = self.known_ids
         node.project = self.project
         return node
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_bdd_apply_tag(self, tag: str, function: Callable[..., object]) -> bool | None:
-        """Leave an unknown checklist id unmarked: it is reported with file and line instead
-        of as pytest's "mark not registered" (known ids are registered as markers)."""
-        if is_checklist_id(tag) and tag not in self.known_ids:
-            return True
-        return None
+    def leave_unmarked(self, tag: str) -> bool:
+        """An unknown checklist id is reported with file and line, not as pytest's
+        "mark not registered" (known ids are registered as markers)."""
+        return is_checklist_id(tag) and tag not in self.known_ids
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(
-        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    def validate(self, session: pytest.Session, config: pytest.Config,
+                 items: list[pytest.Item]) -> None:
+        """Report undefined steps (and features bound elsewhere) as collection errors,
+        drop those items, and drop a scenario a ``test_*.py`` binds a second time."""
         rootdir = self.project
         bad: list[pytest.Item] = []
-        for item in items:
+        seen: set[tuple[str, str]] = set()
+        for item in sorted(items, key=lambda i: not isinstance(i.parent, FeatureModule)):
             template = template_of(item)
             if template is None:
                 continue
+            key = (template.feature.filename, item.name)
+            if key in seen:  # also bound by a test module of the user's: run it once
+                bad.append(item)
+                continue
+            seen.add(key)
             feature = Path(template.feature.filename).resolve()
             if feature not in self.validated:
                 self.validated.add(feature)

@@ -16,14 +16,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
-from pytest_bdd.parser import Feature, Scenario, Step
+from pytest_bdd.parser import Scenario, Step
 
-from harness.plugin_collect import is_checklist_id, relative, rendered_scenario, template_of
-from harness.record import AccountCheck, Outcome, ScenarioResult, StepResult
+from harness.pytest.collect import is_checklist_id, relative, rendered_scenario, template_of
+from harness.record import (
+    AccountCheck,
+    Outcome,
+    ScenarioResult,
+    StepResult,
+    scenario_from_dict,
+    scenario_to_dict,
+)
 
 SCENARIO_PROPERTY = "golive_scenario"
 ACCOUNT_PROPERTY = "golive_account"
@@ -56,16 +62,6 @@ def _report_text(report: pytest.TestReport) -> str:
     if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:  # (file, line, reason)
         return _text(str(report.longrepr[2]))
     return _text(report.longreprtext.strip().splitlines()[-1] if report.longreprtext else "")
-
-
-def scenario_to_json(result: ScenarioResult) -> str:
-    return json.dumps(dataclasses.asdict(result), default=str)
-
-
-def scenario_from_json(text: str) -> ScenarioResult:
-    data = json.loads(text)
-    steps = [StepResult(**{**s, "outcome": Outcome(s["outcome"])}) for s in data.pop("steps")]
-    return ScenarioResult(**{**data, "outcome": Outcome(data["outcome"]), "steps": steps})
 
 
 def mark_not_prepared(item: pytest.Item, reason: str) -> None:
@@ -104,40 +100,34 @@ def _first_bad(result: ScenarioResult) -> Outcome | None:
     return None
 
 
-class RecordPlugin:
-    """Registered only while golive is active, in every process that runs or receives tests."""
+class Recorder:
+    """Fills one `ScenarioResult` per scenario item; the plugin forwards pytest's hooks here.
 
-    def __init__(
-        self,
-        project: Path,
-        worker: str | None,
-        on_collected: Callable[[list[ScenarioResult]], None],
-        on_result: Callable[[ScenarioResult, list[AccountCheck]], None],
-    ) -> None:
+    It runs in every process that runs or receives scenarios; it knows nothing of
+    the run it records for (the plugin hands what it returns to the lifecycle).
+    """
+
+    def __init__(self, project: Path, worker: str | None) -> None:
         self.project = project
         self.worker = worker
-        self.on_collected = on_collected
-        self.on_result = on_result
         self.live: dict[str, ScenarioResult] = {}  # started in this process, not yet reported
 
     # -- collection --------------------------------------------------------
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def skeletons(self, items: list[pytest.Item]) -> list[ScenarioResult]:
+        """Every scenario item's result-to-be (NOT_RUN), remembered on the item."""
         collected = []
         for item in items:
             result = skeleton(item, self.project, self.worker)
             if result is not None:
                 item.stash[_result_key] = result
                 collected.append(result)
-        self.on_collected(collected)
+        return collected
 
     # -- pytest-bdd --------------------------------------------------------
     def _result(self, request: pytest.FixtureRequest) -> ScenarioResult | None:
         return request.node.stash.get(_result_key, None)
 
-    def pytest_bdd_before_scenario(
-        self, request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
-    ) -> None:
+    def before_scenario(self, request: pytest.FixtureRequest) -> None:
         result = self._result(request)
         if result is not None:
             self.live[result.nodeid] = result
@@ -153,19 +143,19 @@ class RecordPlugin:
             return None
         return result.steps[index]
 
-    def pytest_bdd_before_step(
-        self,
-        request: pytest.FixtureRequest,
-        feature: Feature,
-        scenario: Scenario,
-        step: Step,
-        step_func: Callable[..., object],
-    ) -> None:
+    def before_step(self, request: pytest.FixtureRequest, scenario: Scenario, step: Step) -> None:
         index = next((i for i, s in enumerate(scenario.steps) if s is step), -1)
         request.node.stash[_step_key] = (index, time.perf_counter())
 
-    def _finish_step(self, request: pytest.FixtureRequest, outcome: Outcome, error: str | None,
-                     scenario: Scenario, step: Step) -> None:
+    def finish_step(self, request: pytest.FixtureRequest, scenario: Scenario, step: Step,
+                    exception: BaseException | None = None) -> None:
+        """A step returned (``exception`` None) or raised."""
+        if exception is None:
+            outcome, error = Outcome.PASSED, None
+        else:
+            failed = isinstance(exception, AssertionError | pytest.fail.Exception)
+            outcome, error = (Outcome.FAILED if failed else Outcome.ERROR), \
+                _exception_text(exception)
         recorded = self._step(request, scenario, step)
         if recorded is None:
             return
@@ -175,56 +165,22 @@ class RecordPlugin:
         recorded.duration = round(time.perf_counter() - started, 6)
         request.node.stash[_step_key] = (-1, 0.0)
 
-    def pytest_bdd_after_step(
-        self,
-        request: pytest.FixtureRequest,
-        feature: Feature,
-        scenario: Scenario,
-        step: Step,
-        step_func: Callable[..., object],
-        step_func_args: dict[str, object],
-    ) -> None:
-        self._finish_step(request, Outcome.PASSED, None, scenario, step)
-
-    def pytest_bdd_step_error(
-        self,
-        request: pytest.FixtureRequest,
-        feature: Feature,
-        scenario: Scenario,
-        step: Step,
-        step_func: Callable[..., object],
-        step_func_args: dict[str, object],
-        exception: Exception,
-    ) -> None:
-        failed = isinstance(exception, AssertionError | pytest.fail.Exception)
-        outcome = Outcome.FAILED if failed else Outcome.ERROR
-        self._finish_step(request, outcome, _exception_text(exception), scenario, step)
-
-    def pytest_bdd_step_func_lookup_error(
-        self,
-        request: pytest.FixtureRequest,
-        feature: Feature,
-        scenario: Scenario,
-        step: Step,
-        exception: Exception,
-    ) -> None:
+    def undefined_step(self, request: pytest.FixtureRequest, scenario: Scenario,
+                       step: Step) -> None:
         recorded = self._step(request, scenario, step)
         if recorded is not None:
             recorded.outcome = Outcome.UNDEFINED
             recorded.error = "no step definition matches this step"
 
     # -- pytest ------------------------------------------------------------
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
+    def report(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        """Each of setup, call and teardown's reports, in the process that ran the item."""
         result = item.stash.get(_result_key, None)
-        if result is not None:
-            self._apply(item, result, report)
-            if report.when == "teardown":
-                self._attach(item, result, report)
-        return report
+        if result is None:
+            return
+        self._apply(item, result, report)
+        if report.when == "teardown":
+            self._attach(item, result, report)
 
     def _running_step(self, item: pytest.Item, result: ScenarioResult) -> StepResult | None:
         index, _ = item.stash.get(_step_key, (-1, 0.0))
@@ -271,26 +227,28 @@ class RecordPlugin:
 
     def _attach(self, item: pytest.Item, result: ScenarioResult, report: pytest.TestReport) -> None:
         self.live.pop(result.nodeid, None)
-        report.user_properties.append((SCENARIO_PROPERTY, scenario_to_json(result)))
+        report.user_properties.append(
+            (SCENARIO_PROPERTY, json.dumps(scenario_to_dict(result), default=str)))
         for check in item.stash.get(_accounts_key, []):
             check.scenario = check.scenario or result.nodeid
             report.user_properties.append(
                 (ACCOUNT_PROPERTY, json.dumps(dataclasses.asdict(check), default=str))
             )
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Aggregate: runs where the report arrives (this process, or the xdist controller)."""
+    @staticmethod
+    def received(report: pytest.TestReport) -> tuple[ScenarioResult, list[AccountCheck]] | None:
+        """A finished scenario from its teardown report, where the report arrives (this
+        process, or the xdist controller); None for anything else."""
         if report.when != "teardown":
-            return
+            return None
         scenario: ScenarioResult | None = None
         checks: list[AccountCheck] = []
         for name, value in report.user_properties:
             if name == SCENARIO_PROPERTY:
-                scenario = scenario_from_json(str(value))
+                scenario = scenario_from_dict(json.loads(str(value)))
             elif name == ACCOUNT_PROPERTY:
                 checks.append(AccountCheck(**json.loads(str(value))))
-        if scenario is not None:
-            self.on_result(scenario, checks)
+        return (scenario, checks) if scenario is not None else None
 
     def interrupted(self) -> dict[str, ScenarioResult]:
         """Scenarios this process started but never finished: INTERRUPTED, never passed."""

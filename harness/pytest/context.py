@@ -14,9 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
+from harness.checklists import Checklists, DiverseAccount
+from harness.config import Profile
 from harness.record import AccountCheck
+from harness.targets.base import Target
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -35,6 +39,10 @@ class BillRunInfo:
             "date": self.date.isoformat() if self.date else None,
             "started_at": self.started_at.isoformat() if self.started_at else None,
         }
+
+    @classmethod
+    def unknown(cls) -> BillRunInfo:
+        return cls(None, None, None)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BillRunInfo:
@@ -76,32 +84,34 @@ class GoliveContext:
     def __init__(
         self,
         *,
-        profile: Any,
-        checklists: Any,
+        profile: Profile,
+        checklists: Checklists,
         bill_run: BillRunInfo,
         outbound: dict[str, Any] | None = None,
-        open_target: Callable[[], Any],
+        open_target: Callable[[], Target],
         record_check: Callable[[AccountCheck], None],
+        run_dir: Path,
         scenario: str | None = None,
     ) -> None:
         self.profile = profile
         self.checklists = checklists
         self.bill_run = bill_run
         self.outbound: dict[str, Any] = dict(outbound or {})
-        """What the lock-down sinks caught up to the end of preparation, as in
-        ``record.extras["outbound"]``: ``mail``, ``http`` (provisioning calls: method,
-        path, body), ``payment`` (gateway calls), ``sinks``, ``redirected``, ``escaped``.
-        Empty when staging was not prepared (or lock-down was off)."""
+        """What the lock-down sinks caught up to the end of preparation (the record's
+        outbound section): ``mail``, ``http`` (provisioning calls: method, path, body),
+        ``payment`` (gateway calls), ``sinks``, ``redirected``, ``escaped``. Empty when
+        staging was not prepared (or lock-down was off)."""
+        self.run_dir = run_dir  # where this run's evidence goes (screenshots, …)
         self.scenario = scenario
         self._open_target = open_target
         self._record_check = record_check
 
     @property
-    def target(self) -> Any:
-        """The staging target (harness.targets Target), opened on first use in this process."""
+    def target(self) -> Target:
+        """The staging target, opened on first use in this process."""
         return self._open_target()
 
-    def expected_account(self, account_id: str) -> Any:
+    def expected_account(self, account_id: str) -> DiverseAccount:
         """The diverse account ``account_id`` as ``checklists/accounts.yaml`` defines it."""
         try:
             return self.checklists.account(account_id)

@@ -1,7 +1,8 @@
 """golive's pytest options, and the one rule that decides whether golive is active.
 
-The plugin is registered by the root ``conftest.py`` for every pytest run in the
-project, including golive's own test-suite, so activation is explicit:
+The plugin is installed as a ``pytest11`` entry point, so it is loaded for every
+pytest run in the environment, golive's own test-suite included; activation
+is therefore explicit:
 
 golive is ACTIVE iff ``-p no:golive`` is not given AND either
   * ``--golive-profile PATH`` is given (``golive run`` always passes it), or

@@ -1,0 +1,42 @@
+"""The scenarios a run finished so far, one JSON line each, appended as they arrive.
+
+Rewriting ``run.json`` after every scenario made a run of thousands of
+scenarios quadratic; appending one line is constant. The journal is merged
+into ``run.json`` at the end and then removed; a run killed on the way leaves
+``run.json`` as NO-GO (status running) with its journal beside it, so what
+did run is still on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO
+
+from harness.record import AccountCheck, ScenarioResult, scenario_to_dict
+
+__all__ = ["JOURNAL_FILE", "Journal"]
+
+JOURNAL_FILE = "scenarios.jsonl"
+
+
+class Journal:
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / JOURNAL_FILE
+        self._out: IO[str] | None = None
+
+    def append(self, scenario: ScenarioResult, checks: list[AccountCheck]) -> None:
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = self.path.open("a", encoding="utf-8")
+        line = {"scenario": scenario_to_dict(scenario),
+                "accounts": [check.__dict__ for check in checks]}
+        self._out.write(json.dumps(line, default=str) + "\n")
+        self._out.flush()
+
+    def close(self, remove: bool = False) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if remove:
+            self.path.unlink(missing_ok=True)

@@ -1,0 +1,296 @@
+"""One golive run inside one pytest session, from start to verdict, in the order it happens.
+
+1. **start** — the controller (the sole process, or the xdist controller)
+   creates the run record and saves it at once as NO-GO / running, so a killed
+   run leaves a NO-GO record behind.
+2. **collected** — every scenario is known before anything runs (workers
+   write their collection for the controller, see `exchange`).
+3. **prepare** — exactly once, after collection validated every feature
+   (unknown tags and undefined steps stop the run before anything is restored
+   or billed): without xdist when collection finishes, under xdist when the
+   first worker's collection arrives (scheduling waits for that hook, so no
+   scenario starts before preparation ended). Workers learn the outcome from
+   ``prepared.json``.
+4. **scenarios** — each finished scenario arrives here (controller) and is
+   appended to the journal, not rewritten into ``run.json``: linear cost.
+5. **finish** — merge (anything never reported is NOT_RUN or INTERRUPTED),
+   coverage, gate, reports, exit status: 0 GO, 1 NO-GO, 2 for collection
+   errors and interrupts, 3 when preparation met an environment problem.
+   Every record that is not GO says NO-GO.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from common.errors import GoliveError
+from harness import pipeline
+from harness.checklists import Checklists
+from harness.config import Profile
+from harness.coverage import compute_coverage
+from harness.gate import decide, exit_code
+from harness.pytest.context import BillRunInfo, GoliveContext
+from harness.pytest.events import Events
+from harness.pytest.exchange import (
+    PreparedState,
+    clear_collections,
+    read_collection,
+    read_prepared,
+    write_collection,
+    write_prepared,
+)
+from harness.pytest.journal import Journal
+from harness.pytest.options import GoliveOptions
+from harness.record import (
+    AccountCheck,
+    Outcome,
+    RunRecord,
+    RunStatus,
+    ScenarioResult,
+    StageResult,
+    now,
+)
+from harness.reports import write_reports
+from harness.reports.verdict import verdict_line
+from harness.targets import Target, TargetError, open_target
+
+__all__ = ["Run"]
+
+_COMPLETE = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+
+
+class Run:
+    """The run as this process sees it; only the controller owns the record."""
+
+    def __init__(self, options: GoliveOptions, profile: Profile, checklists: Checklists,
+                 run_id: str, run_dir: Path, worker: str | None) -> None:
+        self.options = options
+        self.profile = profile
+        self.checklists = checklists
+        self.run_id = run_id
+        self.run_dir = run_dir
+        self.worker = worker
+        self.controller = worker is None
+        self.record: RunRecord | None = None
+        self.events = Events(options.events if self.controller else None)
+        self.journal = Journal(run_dir)
+        self.skeletons: list[ScenarioResult] = []
+        self.results: dict[str, ScenarioResult] = {}
+        self.accounts: list[AccountCheck] = []
+        self.collection_errors: list[str] = []
+        self.line: str | None = None  # the verdict line, once finished
+        self.exit_status: int | None = None
+        self._state: PreparedState | None = None
+        self._prepare_attempted = False
+        self._prepare_exit: int | None = None  # preparation hit an environment/usage error
+        self._prepared: pipeline.Prepared | None = None
+        self._target: Target | None = None
+
+    @property
+    def run_json(self) -> Path:
+        return self.run_dir / "run.json"
+
+    # -- 1. start ------------------------------------------------------------------
+    def start(self, collect_only: bool) -> None:
+        if not self.controller or collect_only:
+            return
+        target = self.profile.target
+        self.record = RunRecord(
+            run_id=self.run_id,
+            started_at=now().isoformat(),
+            profile=str(self.options.profile),
+            target=target.kind,
+            release=target.release,
+            bill_run_date=self.profile.bill_run.date.isoformat(),
+            reused=self.options.reuse,
+        )
+        self.record.save(self.run_json)
+        self.events.emit("start", run_id=self.run_id, run_dir=str(self.run_dir))
+
+    # -- 2. collected --------------------------------------------------------------
+    def collected(self, scenarios: list[ScenarioResult]) -> None:
+        if self.controller:
+            self.skeletons = scenarios
+        elif self.worker is not None:
+            write_collection(self.run_dir, self.worker, scenarios)
+
+    def collection_error(self, text: str) -> None:
+        if self.controller:
+            self.collection_errors.append(text)
+
+    # -- 3. prepare ----------------------------------------------------------------
+    def prepare_once(self, session: pytest.Session) -> None:
+        if self._prepare_attempted or self.record is None:
+            return
+        self._prepare_attempted = True
+        if session.testsfailed or self.collection_errors or session.config.option.collectonly:
+            return  # nothing is restored or billed for a run that cannot verify
+        self._state = self._prepare(self.record)
+        write_prepared(self.run_dir, self._state)
+        self.record.scenarios = self.merged({})  # a killed run still lists what was to run
+        self.record.save(self.run_json)
+
+    def _prepare(self, record: RunRecord) -> PreparedState:
+        if self.options.no_prepare:
+            record.stages.append(StageResult(
+                name="prepare", outcome=Outcome.SKIPPED, started_at=now().isoformat(),
+                error="--golive-no-prepare: staging was not prepared; this run cannot be GO"))
+            self.events.emit("stage", name="prepare", outcome="skipped")
+            return PreparedState(ok=True, bill_run=BillRunInfo(None, self.profile.bill_run.date,
+                                                                None))
+        started = time.perf_counter()
+        try:
+            prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
+                                        progress=self._say, on_stage=self._stage_done)
+        except (GoliveError, TargetError, OSError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            code = getattr(exc, "exit_code", 1)
+            if isinstance(exc, OSError) or code in (2, 3):  # environment, usage or safety
+                self._prepare_exit = 3 if isinstance(exc, OSError) else code
+            if all(s.outcome.ok for s in record.stages):
+                record.stages.append(StageResult(
+                    name="prepare", outcome=Outcome.ERROR, started_at=now().isoformat(),
+                    duration=round(time.perf_counter() - started, 3), error=reason))
+            self.events.emit("stage", name="prepare", outcome="error", error=reason)
+            return PreparedState.failed(f"staging preparation failed: {reason}")
+        # staging is ready; a stage skipped on purpose (sanitizing disabled) is for the gate
+        self._prepared = prepared
+        bill_run = prepared.bill_run
+        info = BillRunInfo(
+            id=bill_run.id if bill_run is not None else None,
+            date=bill_run.run_date if bill_run is not None else self.profile.bill_run.date,
+            started_at=prepared.started_at or (bill_run.started_at if bill_run else None),
+        )
+        return PreparedState(ok=True, bill_run=info,
+                             outbound=dict(record.extras.get("outbound") or {}))
+
+    def _say(self, message: str) -> None:
+        self.events.emit("message", text=message)
+
+    def _stage_done(self, stage: StageResult) -> None:
+        """After each stage: tell `golive run`, and save the record (a kill leaves it)."""
+        self.events.emit("stage", name=stage.name, outcome=stage.outcome.value,
+                         error=stage.error, duration=stage.duration)
+        if self.record is not None:
+            self.record.save(self.run_json)
+
+    def state(self) -> PreparedState:
+        """What preparation left; a worker reads it from the run directory once."""
+        if self._state is None and not self.controller:
+            self._state = read_prepared(self.run_dir)
+        return self._state or PreparedState.failed("staging was not prepared in this run")
+
+    def target(self) -> Target:
+        """The staging target: the pipeline's own in this process, else opened once."""
+        if self._prepared is not None:
+            return self._prepared.target
+        if self._target is None:
+            self._target = open_target(self.profile)
+        return self._target
+
+    def context(self, nodeid: str, record_check: Callable[[AccountCheck], None]
+                ) -> GoliveContext:
+        state = self.state()
+        return GoliveContext(profile=self.profile, checklists=self.checklists,
+                             bill_run=state.bill_run, outbound=state.outbound,
+                             open_target=self.target, record_check=record_check,
+                             run_dir=self.run_dir, scenario=nodeid)
+
+    # -- 4. scenarios ----------------------------------------------------------------
+    def scenario_finished(self, scenario: ScenarioResult, checks: list[AccountCheck]) -> None:
+        if not self.controller or self.record is None:
+            return
+        self.results[scenario.nodeid] = scenario
+        self.accounts.extend(checks)
+        self.journal.append(scenario, checks)
+        self.events.emit("scenario", nodeid=scenario.nodeid, name=scenario.name,
+                         feature=scenario.feature, outcome=scenario.outcome.value,
+                         error=scenario.error)
+
+    # -- 5. finish ---------------------------------------------------------------------
+    def merged(self, interrupted: dict[str, ScenarioResult]) -> list[ScenarioResult]:
+        """Every collected scenario, with its result where one arrived."""
+        if not self.skeletons:  # xdist: the workers' collection, read once
+            self.skeletons = read_collection(self.run_dir)
+        out: list[ScenarioResult] = []
+        seen: set[str] = set()
+        for skeleton in self.skeletons:
+            seen.add(skeleton.nodeid)
+            out.append(self.results.get(skeleton.nodeid)
+                       or interrupted.get(skeleton.nodeid) or skeleton)
+        out += [r for nodeid, r in self.results.items() if nodeid not in seen]
+        return out
+
+    def _status(self, session: pytest.Session, exitstatus: int) -> RunStatus:
+        if self.collection_errors:
+            return RunStatus.INTERRUPTED
+        if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
+            return RunStatus.INTERRUPTED
+        if exitstatus in _COMPLETE:
+            return RunStatus.COMPLETE
+        return RunStatus.CRASHED
+
+    def finish(self, session: pytest.Session, exitstatus: int,
+               interrupted: dict[str, ScenarioResult]) -> None:
+        """Close the record: merge, coverage, gate, reports, exit status."""
+        record = self.record
+        if record is None:
+            return
+        self.stop_prepared()  # stops the sinks: what escaped is known only now
+        record.status = self._status(session, exitstatus)
+        if self.collection_errors:
+            record.notes.append(
+                f"{len(self.collection_errors)} collection error(s): nothing was verified")
+        record.scenarios = self.merged(interrupted)
+        record.accounts = list(self.accounts)
+        if record.status is not RunStatus.COMPLETE:
+            for scenario in record.scenarios:
+                if scenario.outcome is Outcome.NOT_RUN and not scenario.error:
+                    scenario.error = f"not run: the run was {record.status.value}"
+        record.finished_at = now().isoformat()
+        compute_coverage(record, list(self.checklists.items),
+                         dict(self.checklists.manual_results))
+        gate = self.profile.gate
+        decide(record, gate, dt.date.today())
+        code = exit_code(record, gate.go_with_waivers_passes_ci)
+        clear_collections(self.run_dir)
+        paths = write_reports(record, self.run_dir, self.profile.report.title,
+                              self.run_dir.parent / "latest")
+        self.journal.close(remove=True)  # merged into run.json now
+        report = paths.get("signoff.html") or self.run_json
+        self.line = verdict_line(record, _shown(report), len(self.collection_errors))
+        if self.collection_errors:  # xdist runs on after workers' collection errors; we do not
+            self.exit_status = int(pytest.ExitCode.INTERRUPTED)
+        elif exitstatus in _COMPLETE:
+            self.exit_status = self._prepare_exit or code
+        else:
+            self.exit_status = exitstatus
+        self.events.emit("verdict", verdict=record.verdict.value, exit=self.exit_status,
+                         line=self.line, report=str(report), run_json=str(self.run_json))
+
+    def stop_prepared(self) -> None:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            prepared.close()
+
+    def close(self) -> None:
+        """Release what this process opened; idempotent."""
+        target, self._target = self._target, None
+        if target is not None:
+            target.close()
+        self.stop_prepared()
+        self.journal.close()
+        self.events.close()
+
+
+def _shown(path: Path) -> Path:
+    """A report path as the user should type it: relative to the current directory."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
