@@ -20,7 +20,7 @@ from harness.config import load_profile
 from harness.plugin_collect import CollectPlugin
 from harness.plugin_options import GoliveOptions, add_options, is_active, read_options
 from harness.plugin_record import RecordPlugin
-from harness.plugin_session import SessionPlugin
+from harness.pytest.lifecycle import SessionPlugin
 from harness.record import new_run_id
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from common.errors import GoliveError
-from harness.context import BillRunInfo, GoliveContext
+from harness.pytest.context import BillRunInfo, GoliveContext
 from harness.coverage import compute_coverage
 from harness.gate import decide, exit_code
 from harness.plugin_collect import template_of
@@ -294,7 +294,7 @@ class SessionPlugin:
 
     @pytest.fixture
     def golive(self, request: pytest.FixtureRequest) -> GoliveContext:
-        """The run as steps see it (see harness.context)."""
+        """The run as steps see it (see harness.pytest.context)."""
         item = request.node
         bill_run = BillRunInfo.from_dict(self.prepared().get("bill_run") or {})
         return GoliveContext(

@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 from harness.targets.base import AccountView
 
 

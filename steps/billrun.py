@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 from harness.targets.base import BILL_RUN_FINISHED, BillRunView
 
 

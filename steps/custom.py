@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pytest_bdd import parsers, then
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 from steps.accounts import Subject
 
 

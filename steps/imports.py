@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pytest_bdd import parsers, then, when
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 from harness.targets.base import ImportView
 
 

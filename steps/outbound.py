@@ -14,7 +14,7 @@ from typing import Any
 
 from pytest_bdd import then
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 from harness.outbound import digest, mask_address, sink_addresses, unredirected
 from harness.targets.base import BillRunView, InvoiceMails
 

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from pytest_bdd import parsers, then, when
 
-from harness.context import GoliveContext, normalise
+from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import PaymentView
 
 PLATFORM_FAILURES = ("failed", "error")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pytest_bdd import then
 
-from harness.context import GoliveContext
+from harness.pytest.context import GoliveContext
 
 
 def _codes(cell: str) -> list[str]:

@@ -22,7 +22,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from harness.browser import Browser, BrowserSession, chromium_path
-from harness.context import GoliveContext, normalise
+from harness.pytest.context import GoliveContext, normalise
 from harness.targets.portal import PortalAccess, PortalView
 
 _session_key = pytest.StashKey[BrowserSession]()

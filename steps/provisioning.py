@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pytest_bdd import parsers, then
 
-from harness.context import GoliveContext, normalise
+from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import ProvisioningView
 from steps.accounts import Subject
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.plugin_session import verdict_line
+from harness.pytest.lifecycle import verdict_line
 from harness.record import (
     ChecklistStatus,
     Coverage,
