@@ -21,21 +21,24 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
-from common.errors import ConfigError, GoliveError, Problem
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, Profile, load_profile
+from common.errors import ConfigError, GoliveError, Problem
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
+from harness.reports.text import plain
 from harness.safety import assert_staging, reveal, safe_dsn
-from sanitize.api import DEFAULT_ALLOW_DOMAINS, DEFAULT_ALLOW_HOSTS, take_original_sample
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
+from sanitize.api import take_original_sample
 from sanitize.report import ScanResult
+from sanitize.scanconfig import ScanSettings, load_scan_settings
 
 EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 _OUTCOME_STYLE = {"passed": "green", "reused": "green", "failed": "red", "error": "red",
@@ -281,34 +284,67 @@ def checklist(profile_path: Path) -> None:
 
 
 # -- golive scan / golive sanitize ---------------------------------------------------
-def _show_scan(result: ScanResult, shown: str) -> None:
-    """Counts per table, column and detector; never a value."""
-    if result.clean:
-        out.print(f"[bold green]clean[/]: {shown} — {result.tables} tables, {result.columns} "
-                  f"text columns, {result.values} values, no residue ({result.seconds}s)")
+def _scan_rows(title: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    if not rows:
         return
-    table = Table(title=f"residue in {shown}")
-    for column in ("table", "column", "detector", "values"):
-        table.add_column(column)
-    for finding in result.findings:
-        table.add_row(finding.table, finding.column, finding.detector, str(finding.count))
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(plain(cell)) for cell in row))
     out.print(table)
-    totals = ", ".join(f"{d} {n}" for d, n in result.by_detector().items())
-    out.print(f"[bold red]residue[/]: {totals}")
+
+
+def _show_scan(result: ScanResult, shown: str) -> None:
+    """Counts per table, column and detector; what was not read, excluded or allowed, and
+    why; never a value."""
+    _scan_rows(f"residue in {shown}", ("table", "column", "detector", "values"),
+               [(f.table, f.column, f.detector, f.count) for f in result.findings])
+    _scan_rows("not read — the scan proves nothing about these", ("table", "column", "why"),
+               [(u.table, u.column or "(every column)", u.reason) for u in result.unreadable])
+    _scan_rows("excluded by the scan settings", ("excluded", "reason", "matched"),
+               [(e.pattern, e.reason, ", ".join(e.matched) or "(nothing)")
+                for e in result.excluded])
+    _scan_rows("allowed by the scan settings", ("table", "column", "rule", "values"),
+               [(a.table, a.column, a.what, a.count) for a in result.allowed])
+    _scan_rows("binary values, not scanned", ("table", "column", "values"),
+               [(b.table, b.column, b.count) for b in result.binary])
+    facts = escape(f"{shown} — {result.tables} tables, {result.columns} columns, "
+                   f"{result.values} values, schemas {', '.join(result.schemas)}; "
+                   f"{len(result.skipped)} views skipped (they store nothing) "
+                   f"({result.seconds}s)")
+    if result.findings:
+        totals = ", ".join(f"{d} {n}" for d, n in result.by_detector().items())
+        out.print(f"[bold red]residue[/]: {escape(totals)} — {facts}")
+    if not result.complete:
+        out.print(f"[bold red]incomplete[/]: {len(result.unreadable)} table(s) or column(s) "
+                  f"could not be read, so this scan proves nothing about them — {facts}")
+    if result.clean:
+        out.print(f"[bold green]clean[/]: {facts}, no residue")
 
 
 @main.command()
 @click.argument("dsn")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="scan settings (YAML, the shape of the profile's sanitize.scan): "
+                   "allowlists, exclusions with their reasons, schemas")
+@click.option("--schema", "schemas", multiple=True,
+              help="scan only this schema (repeatable; default: every schema DSN can read)")
 @click.option("--allow-domain", "allow_domains", multiple=True,
               help="an e-mail/host domain that is not residue (repeatable; replaces the "
                    "defaults example.com, example.org, example.net, invalid)")
 @click.option("--allow-host", "allow_hosts", multiple=True,
               help="a host or IP that is not residue (repeatable; default 127.0.0.1, localhost)")
-def scan(dsn: str, allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...]) -> None:
-    """Scan every text column of DSN for PII residue: exit 0 clean, 1 residue, 3 unreachable."""
+def scan(dsn: str, config_path: Path | None, schemas: tuple[str, ...],
+         allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...]) -> None:
+    """Scan everything DSN can read for PII residue: exit 0 clean, 1 residue or incomplete
+    (something could not be read), 3 unreachable. Options replace the --config file's lists."""
     try:
-        result = scan_database(dsn, allow_domains or DEFAULT_ALLOW_DOMAINS,
-                               allow_hosts or DEFAULT_ALLOW_HOSTS)
+        settings = load_scan_settings(config_path) if config_path else ScanSettings()
+        if schemas:
+            settings = settings.model_copy(update={"schemas": list(schemas)})
+        result = scan_database(dsn, settings, allow_domains=allow_domains or None,
+                               allow_hosts=allow_hosts or None)
     except GoliveError as exc:
         _fail(exc)
     _show_scan(result, safe_dsn(dsn))
@@ -334,7 +370,7 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
         results = [sanitize_scripts(target, scripts)] if scripts else []
         if rules is not None:
             results.append(sanitize_database(target, rules))
-        residue = scan_database(target, originals=sample)
+        residue = scan_database(target, profile.sanitize.scan, originals=sample)
     except GoliveError as exc:
         _fail(exc)
     for result in results:

@@ -38,8 +38,9 @@ from pydantic import (
 
 from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
-from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
+from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+from sanitize.scanconfig import ScanSettings
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -202,6 +203,7 @@ class Sanitize(_Section):
     enabled: bool = False
     rules: ProjectPath | None = None
     scripts: list[ProjectPath] = Field(default_factory=list)  # vendor UPDATE scripts (.sql)
+    scan: ScanSettings = Field(default_factory=ScanSettings)  # allowlists, exclusions, schemas
 
 
 class Lockdown(_Section):

@@ -21,6 +21,7 @@ from sanitize.keyed import SaltMissing
 from sanitize.originals import OriginalSample
 from sanitize.report import Finding, SanitizeResult, ScanResult
 from sanitize.rules import Rules, load_rules
+from sanitize.scanconfig import ScanSettings, load_scan_settings
 from sanitize.vendor import ScriptFailed
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "SanitizeFailed",
     "SanitizeResult",
     "ScanResult",
+    "ScanSettings",
     "ScriptFailed",
     "load_rules",
+    "load_scan_settings",
     "run_vendor_scripts",
     "sanitize",
     "scan",

@@ -10,15 +10,13 @@ from sanitize.engine import apply_rules
 from sanitize.originals import OriginalSample, sample_originals
 from sanitize.report import SanitizeResult, ScanResult
 from sanitize.rules import Rules, load_rules
+from sanitize.scanconfig import DEFAULT_ALLOW_DOMAINS, DEFAULT_ALLOW_HOSTS, ScanSettings
 from sanitize.scanner import scan_connection
 from sanitize.schema import connect
 from sanitize.vendor import run_scripts
 
 __all__ = ["DEFAULT_ALLOW_DOMAINS", "DEFAULT_ALLOW_HOSTS", "run_vendor_scripts", "sanitize",
            "scan", "take_original_sample"]
-
-DEFAULT_ALLOW_DOMAINS = ("example.com", "example.org", "example.net", "invalid")
-DEFAULT_ALLOW_HOSTS = ("127.0.0.1", "localhost")
 
 
 def _rules(rules: Rules | Path) -> Rules:
@@ -54,9 +52,19 @@ def take_original_sample(url: str, rules: Path | Rules, salt: str | None = None,
         return sample_originals(conn, loaded, secret, limit)
 
 
-def scan(url: str, allow_domains: Sequence[str] = DEFAULT_ALLOW_DOMAINS,
-         allow_hosts: Sequence[str] = DEFAULT_ALLOW_HOSTS,
-         originals: OriginalSample | None = None) -> ScanResult:
-    """Scan every text column of every table at ``url`` for residue; counts, never values."""
+def scan(url: str, settings: ScanSettings | None = None,
+         originals: OriginalSample | None = None, *,
+         allow_domains: Sequence[str] | None = None,
+         allow_hosts: Sequence[str] | None = None) -> ScanResult:
+    """Scan everything readable at ``url`` for residue; counts, never values.
+
+    ``settings`` carries the allowlists, exclusions and schemas (defaults:
+    `ScanSettings()`); ``allow_domains``/``allow_hosts`` replace its lists.
+    """
+    settings = settings or ScanSettings()
+    changes = {k: list(v) for k, v in (("allow_domains", allow_domains),
+                                       ("allow_hosts", allow_hosts)) if v is not None}
+    if changes:
+        settings = settings.model_copy(update=changes)
     with connect(url) as conn:
-        return scan_connection(conn, allow_domains, allow_hosts, originals)
+        return scan_connection(conn, settings, originals)

@@ -3,8 +3,10 @@
 Order matters: a keyed-hash sample of the originals is taken *before* the
 rules run, so the scan afterwards can tell that an original survived without
 golive ever keeping a value. Vendor ``.sql`` scripts run as they are and are
-followed by the same scan. The result goes to ``record.extras["sanitize"]``;
-residue there makes the gate say NO-GO (the stage itself ran, so it passes).
+followed by the same scan (with the profile's ``sanitize.scan`` settings). The
+result goes to ``record.extras["sanitize"]``; residue there — and anything the
+scan could not read, which proves nothing — makes the gate say NO-GO (the
+stage itself ran, so it passes).
 """
 
 from __future__ import annotations
@@ -42,10 +44,10 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
             tables[table] = tables.get(table, 0) + rows
         seconds += result.seconds
         applied += result.rules_applied
-    found = scan(url, originals=originals)
+    found = scan(url, section.scan, originals=originals)
     residue = [
         f"{f.table}.{f.column}: {f.detector} × {f.count}" for f in found.findings
-    ]
+    ] + [f"{u.label()}: not read ({u.reason})" for u in found.unreadable]
     section_record = {
         "enabled": True,
         "mode": "vendor-sql" if scripts and rules is None else "rules",
@@ -64,6 +66,7 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         "rows_changed": sum(tables.values()),
         "tables": len(tables),
         "seconds": round(seconds, 3),
-        "scan": "clean" if found.clean else f"residue in {len(residue)} column(s)",
+        "scan": found.verdict if found.clean else (
+            f"{found.verdict}: {len(found.findings)} finding(s), {len(found.unreadable)} not read"),
     }
     return Outcome.PASSED, evidence
