@@ -25,9 +25,9 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
+from common.errors import ConfigError, GoliveError, Problem
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, Profile, load_profile
-from common.errors import ConfigError, GoliveError, Problem
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render

@@ -38,8 +38,8 @@ from pydantic import (
 
 from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
-from harness.severity import Severity
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+from harness.severity import Severity
 from sanitize.scanconfig import ScanSettings
 
 __all__ = [
