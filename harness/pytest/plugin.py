@@ -64,9 +64,10 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
 
 
 def _load_steps(config: pytest.Config, profile: Profile) -> None:
-    """golive's step library, then the profile's own step modules (found beside it)."""
+    """golive's step library, then the profile's own step modules. The profile's folder
+    goes on ``sys.path`` so its own modules (steps, a Python adapter) import by name."""
     root = str(profile.root)
-    if profile.features.steps and root not in sys.path:
+    if root not in sys.path:
         sys.path.insert(0, root)
     for name in [*MODULES, *profile.features.steps]:
         try:
