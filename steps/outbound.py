@@ -9,7 +9,7 @@ digest, so the contact address is compared by digest, never printed.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from pytest_bdd import then
@@ -44,8 +44,26 @@ def _invoices(golive: GoliveContext, bill_run: BillRunView) -> list[dict[str, An
             for m in target.invoice_mails(bill_run.id)]
 
 
-def _mentions(subject: str, number: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(number)}(?![\w-])", subject) is not None
+_WORD = re.compile(r"[\w-]+")
+_EDGES = "\"'()[]{}<>,;:.!?"
+
+
+def _words(subject: str) -> set[str]:
+    """What an invoice number can be in a subject: a run of word characters and hyphens
+    (``INV-0042``), or a whole blank-separated word without its punctuation
+    (``2026/11/0042``)."""
+    whole = {w.strip(_EDGES) for w in subject.split()}
+    return {*_WORD.findall(subject), *(w for w in whole if w)}
+
+
+def _by_number(mails: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each word of every subject → the mails whose subject has it: an invoice number is
+    found in one lookup, so matching n invoices against m mails costs n + m, not n × m."""
+    index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for mail in mails:
+        for word in _words(str(mail.get("subject", ""))):
+            index[word].append(mail)
+    return index
 
 
 @then("nothing escaped golive's sinks")
@@ -60,9 +78,8 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
     invoices = [str(i.get("invoice")) for i in _invoices(golive, bill_run)]
     assert invoices, f"bill run #{bill_run.id} made no invoice: nothing to check"
-    subjects = [str(m.get("subject", "")) for m in mails]
-    seen = Counter({number: sum(_mentions(s, number) for s in subjects)
-                    for number in invoices})
+    index = _by_number(mails)
+    seen = Counter({number: len(index.get(number, ())) for number in invoices})
     missing = sorted(n for n, c in seen.items() if c == 0)
     doubled = sorted(n for n, c in seen.items() if c > 1)
     assert not missing and not doubled, (
@@ -78,13 +95,14 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
 def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
     wrong: list[str] = []
+    index = _by_number(mails)
     for invoice in _invoices(golive, bill_run):
         number, account = str(invoice.get("invoice")), invoice.get("account")
         want = invoice.get("contact_digest")
         if not want:
             wrong.append(f"{number} ({account}): the account has no primary contact address")
             continue
-        for mail in (m for m in mails if _mentions(str(m.get("subject", "")), number)):
+        for mail in index.get(number, ()):
             if list(mail.get("recipient_digests") or []) != [want]:
                 got = ", ".join(map(str, mail.get("recipients") or [])) or "nobody"
                 wrong.append(f"{number} ({account}): sent to {got}, not to the primary "
