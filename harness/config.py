@@ -40,6 +40,7 @@ from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
+from harness.targets import sql_catalog
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -88,6 +89,8 @@ class SqlTargetConfig(_Section):
     """A platform whose database golive can read: one named SQL query per concept.
 
     Queries use named bind parameters (``:account``), never string formatting.
+    Which queries are given decides what the target can answer: the core ones
+    are required, each capability comes with its set (`harness.targets.sql_catalog`).
     ``dsn`` defaults to the staging database. ``commands`` are shell commands
     for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
     bill-run date.
@@ -111,9 +114,18 @@ class SqlTargetConfig(_Section):
             elif _POSITIONAL.search(_QUOTED.sub("''", sql)):
                 problems.append(((name,), "use named bind parameters (:account), "
                                           "not %s, ? or {…} placeholders"))
+        problems += sql_catalog.query_problems([q for q in queries if _NAME.match(q)])
         if problems:
             raise Located(problems)
         return queries
+
+    @field_validator("commands")
+    @classmethod
+    def _known_commands(cls, commands: dict[str, str]) -> dict[str, str]:
+        problems = sql_catalog.command_problems(commands)
+        if problems:
+            raise Located(problems)
+        return commands
 
 
 _ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")

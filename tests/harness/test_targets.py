@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from common.errors import SafetyError
+from common.errors import ConfigError, SafetyError
 from harness.config import load_profile
 from harness.targets import (
     AccountView,
@@ -26,6 +26,7 @@ from harness.targets import (
     open_target,
 )
 from harness.targets.sql import SqlTarget
+from harness.targets.sql_catalog import CORE_QUERIES
 
 DATA = Path(__file__).parent / "data"
 
@@ -295,12 +296,56 @@ def test_a_bad_adapter_is_a_clear_error(tmp_path: Path, adapter: str, message: s
         open_target(python_profile(tmp_path, adapter))
 
 
-def test_an_unknown_query_name_suggests_the_right_one(sqlite_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tmp_path`` as the working directory: messages name the profile relative to it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _load_problems(tmp_path: Path, change: Any) -> list[str]:
     data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
-    data["target"]["queries"]["acount"] = data["target"]["queries"].pop("account")
-    (tmp_path / "golive.yaml").write_text(yaml.safe_dump(data))
-    profile = load_profile(tmp_path / "golive.yaml",
-                           env={"PYTHON": "python", "HERE": ".", "STAGING_DSN": sqlite_url,
-                                "PRODUCTION_DSN": "sqlite:///p.db"})
-    with pytest.raises(TargetError, match=r"unknown query acount .* did you mean 'account'"):
-        open_target(profile)
+    change(data["target"])
+    path = tmp_path / "golive.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path, env={"PYTHON": "python", "HERE": ".", "STAGING_DSN": "s.db",
+                                "PRODUCTION_DSN": "p.db"})
+    return [p.format() for p in caught.value.problems]
+
+
+def _line_of(tmp_path: Path, text: str) -> int:
+    lines = (tmp_path / "golive.yaml").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.strip().startswith(text))
+
+
+def test_a_partial_capability_is_a_load_time_error_with_file_and_line(in_tmp: Path) -> None:
+    problems = _load_problems(in_tmp, lambda t: t["queries"].pop("payment_processors"))
+    assert problems == [
+        f"golive.yaml:{_line_of(in_tmp, 'payments:')}: target.queries.payments: the payments "
+        "capability needs payment_processors and payments: add payment_processors, or leave "
+        "out payments (then the target has no payments)"]
+
+
+def test_an_unknown_query_is_a_load_time_error_with_a_suggestion(in_tmp: Path) -> None:
+    def rename(target: dict[str, Any]) -> None:
+        target["queries"]["acount"] = target["queries"].pop("account")
+
+    problems = _load_problems(in_tmp, rename)
+    assert len(problems) == 2
+    [unknown] = [p for p in problems if "acount" in p]
+    assert unknown.startswith(f"golive.yaml:{_line_of(in_tmp, 'acount:')}: "
+                              "target.queries.acount: unknown query (known: account, ")
+    assert unknown.endswith(" — did you mean 'account'?")
+    [missing] = [p for p in problems if p is not unknown]
+    assert missing == (f"golive.yaml:{_line_of(in_tmp, 'queries:')}: target.queries: missing "
+                       "the core query account (every SQL target answers "
+                       + ", ".join(CORE_QUERIES) + ")")
+
+
+def test_an_unknown_command_is_a_load_time_error(in_tmp: Path) -> None:
+    problems = _load_problems(in_tmp, lambda t: t["commands"].update(
+        {"billrun": t["commands"].pop("bill_run")}))
+    assert problems == [f"golive.yaml:{_line_of(in_tmp, 'billrun:')}: target.commands.billrun: "
+                        "unknown command (known: restore, bill_run, start_billing, "
+                        "stop_billing, billing_status) — did you mean 'bill_run'?"]
