@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from harness.checklists import Checklists, DiverseAccount
+from harness.config import Profile
 from harness.record import AccountCheck
+from harness.targets.base import Target
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -76,11 +79,11 @@ class GoliveContext:
     def __init__(
         self,
         *,
-        profile: Any,
-        checklists: Any,
+        profile: Profile,
+        checklists: Checklists,
         bill_run: BillRunInfo,
         outbound: dict[str, Any] | None = None,
-        open_target: Callable[[], Any],
+        open_target: Callable[[], Target],
         record_check: Callable[[AccountCheck], None],
         scenario: str | None = None,
     ) -> None:
@@ -97,11 +100,11 @@ class GoliveContext:
         self._record_check = record_check
 
     @property
-    def target(self) -> Any:
-        """The staging target (harness.targets Target), opened on first use in this process."""
+    def target(self) -> Target:
+        """The staging target, opened on first use in this process."""
         return self._open_target()
 
-    def expected_account(self, account_id: str) -> Any:
+    def expected_account(self, account_id: str) -> DiverseAccount:
         """The diverse account ``account_id`` as ``checklists/accounts.yaml`` defines it."""
         try:
             return self.checklists.account(account_id)

@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 
 from common.errors import GoliveError
+from harness.checklists import Checklists
+from harness.config import Profile
 from harness.context import BillRunInfo, GoliveContext
 from harness.coverage import compute_coverage
 from harness.gate import decide, exit_code
@@ -50,7 +52,8 @@ from harness.record import (
     now,
 )
 from harness.reports import write_reports
-from harness.targets import TargetError, open_target
+from harness.targets.base import Target, TargetError
+from harness.targets.loader import open_target
 
 PREPARED_FILE = "prepared.json"
 COLLECTED_PREFIX = "collected-"
@@ -104,8 +107,8 @@ class SessionPlugin:
         self,
         config: pytest.Config,
         options: GoliveOptions,
-        profile: Any,
-        checklists: Any,
+        profile: Profile,
+        checklists: Checklists,
         run_id: str,
         run_dir: Path,
     ) -> None:
@@ -125,7 +128,7 @@ class SessionPlugin:
         self.accounts: list[AccountCheck] = []
         self.collection_errors: list[str] = []
         self.line: str | None = None
-        self._target: Any = None
+        self._target: Target | None = None
         self._prepared_handle: Any = None
         self.interrupted_results: dict[str, ScenarioResult] = {}
         self.session: pytest.Session | None = None
@@ -151,9 +154,9 @@ class SessionPlugin:
             self.record.accounts = list(self.accounts)
             self.record.save(self.run_json)
 
-    def open_target(self) -> Any:
+    def open_target(self) -> Target:
         """The staging target: the pipeline's own in this process, else opened once."""
-        prepared = getattr(self._prepared_handle, "target", None)
+        prepared: Target | None = getattr(self._prepared_handle, "target", None)
         if prepared is not None:
             return prepared
         if self._target is None:

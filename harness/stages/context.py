@@ -7,21 +7,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.config import Profile
 from harness.record import Outcome, RunRecord
-from harness.targets.base import BillRunView, PaymentSandbox, Target
+from harness.sinks import HttpSink, SmtpSink
+from harness.targets.base import Target
+from harness.targets.capabilities import PaymentSandbox
+from harness.targets.views import BillRunView
 
 StageFn = Callable[["StageContext"], tuple[Outcome, dict[str, Any]]]
-SanitizeHook = Callable[[Any, Target, RunRecord], dict[str, Any]]
+SanitizeHook = Callable[[Profile, Target, RunRecord], dict[str, Any]]
 
 
 @dataclass
 class StageContext:
-    profile: Any
+    profile: Profile
     record: RunRecord
     target: Target
     sanitize: SanitizeHook | None = None
     backup: dict[str, Any] = field(default_factory=dict)  # the backup stage's evidence
-    sinks: list[Any] = field(default_factory=list)  # SmtpSink / HttpSink, running
+    sinks: list[SmtpSink | HttpSink] = field(default_factory=list)  # running
     payment: PaymentSandbox | None = None
     redirected: dict[str, Any] = field(default_factory=dict)
     bill_run: BillRunView | None = None
@@ -30,5 +34,4 @@ class StageContext:
 
     @property
     def run_date(self) -> dt.date:
-        value = self.profile.bill_run.date
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        return self.profile.bill_run.date

@@ -13,33 +13,34 @@ import os
 from pathlib import Path
 from typing import Any
 
+from harness.config import Profile
 from harness.record import now
-from harness.safety import environment, normalise, safe_dsn
+from harness.safety import normalise, safe_dsn
 
 
-def marker_path(profile: Any) -> Path:
-    root = Path(getattr(profile, "root", None) or Path.cwd())
-    staging = environment(profile, "staging").dsn
+def marker_path(profile: Profile) -> Path:
+    root = profile.root
+    staging = profile.environments.staging.dsn
     key = hashlib.sha256(repr(normalise(staging)).encode()).hexdigest()[:16]
     return root / ".cache" / "golive" / f"prepared-{key}.json"
 
 
-def clear(profile: Any) -> None:
+def clear(profile: Profile) -> None:
     marker_path(profile).unlink(missing_ok=True)
 
 
-def write(profile: Any, key: dict[str, Any], stages: dict[str, Any]) -> Path:
+def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any]) -> Path:
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(),
-            "staging": safe_dsn(environment(profile, "staging").dsn), "stages": stages}
+            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
     return path
 
 
-def read(profile: Any) -> dict[str, Any] | None:
+def read(profile: Profile) -> dict[str, Any] | None:
     try:
         data = json.loads(marker_path(profile).read_text(encoding="utf-8"))
     except FileNotFoundError:
