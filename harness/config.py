@@ -41,15 +41,16 @@ from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
 from sanitize.scanconfig import ScanSettings
+from harness.targets import sql_catalog
 
 __all__ = [
     "DEFAULT_PROFILE",
-    "DemoTarget",
+    "DemoTargetConfig",
     "Dsn",
     "Portals",
     "Profile",
-    "PythonTarget",
-    "SqlTarget",
+    "PythonTargetConfig",
+    "SqlTargetConfig",
     "load_profile",
 ]
 
@@ -73,7 +74,7 @@ class _Section(BaseModel):
 # -- target ------------------------------------------------------------------
 
 
-class DemoTarget(_Section):
+class DemoTargetConfig(_Section):
     """The embedded demo platform; ``release`` is the demo release deployed on staging."""
 
     kind: Literal["demo"]
@@ -85,10 +86,12 @@ _QUOTED = re.compile(r"'(?:[^']|'')*'")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-class SqlTarget(_Section):
+class SqlTargetConfig(_Section):
     """A platform whose database golive can read: one named SQL query per concept.
 
     Queries use named bind parameters (``:account``), never string formatting.
+    Which queries are given decides what the target can answer: the core ones
+    are required, each capability comes with its set (`harness.targets.sql_catalog`).
     ``dsn`` defaults to the staging database. ``commands`` are shell commands
     for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
     bill-run date.
@@ -112,15 +115,24 @@ class SqlTarget(_Section):
             elif _POSITIONAL.search(_QUOTED.sub("''", sql)):
                 problems.append(((name,), "use named bind parameters (:account), "
                                           "not %s, ? or {…} placeholders"))
+        problems += sql_catalog.query_problems([q for q in queries if _NAME.match(q)])
         if problems:
             raise Located(problems)
         return queries
+
+    @field_validator("commands")
+    @classmethod
+    def _known_commands(cls, commands: dict[str, str]) -> dict[str, str]:
+        problems = sql_catalog.command_problems(commands)
+        if problems:
+            raise Located(problems)
+        return commands
 
 
 _ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 
-class PythonTarget(_Section):
+class PythonTargetConfig(_Section):
     """A Python adapter class by dotted path; ``options`` are passed to it as they are."""
 
     kind: Literal["python"]
@@ -136,7 +148,8 @@ class PythonTarget(_Section):
         return value
 
 
-Target = Annotated[DemoTarget | SqlTarget | PythonTarget, Field(discriminator="kind")]
+TargetConfig = Annotated[DemoTargetConfig | SqlTargetConfig | PythonTargetConfig,
+                         Field(discriminator="kind")]
 
 
 # -- environments --------------------------------------------------------------
@@ -339,7 +352,7 @@ class Profile(_Section):
     """The whole profile; ``path``/``root`` say where it was loaded from."""
 
     name: str
-    target: Target
+    target: TargetConfig
     environments: Environments
     backup: Backup
     sanitize: Sanitize = Field(default_factory=_section)
@@ -372,18 +385,13 @@ class Profile(_Section):
         if self.sanitize.enabled and self.sanitize.rules is None and not self.sanitize.scripts:
             problems.append((("sanitize", "rules"), "required when sanitize is enabled "
                                                     "(or give scripts)"))
-        if isinstance(self.target, SqlTarget) and self.target.dsn is not None \
+        if isinstance(self.target, SqlTargetConfig) and self.target.dsn is not None \
                 and self.target.dsn.same_database(self.environments.production.dsn):
             problems.append((("target", "dsn"), "is the production database; the target "
                                                 "is the staging system"))
         if problems:
             raise Located(problems)
         return self
-
-    def target_dsn(self) -> Dsn:
-        """The database the target reads: its own ``dsn`` or the staging database."""
-        own = getattr(self.target, "dsn", None)
-        return own if isinstance(own, Dsn) else self.environments.staging.dsn
 
 
 def _apply_overrides(source: YamlSource, overrides: dict[str, Any]) -> list[Problem]:

@@ -16,17 +16,17 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from common.errors import EnvironmentProblem, GoliveError
 from harness.config import Profile
 from harness.record import Outcome, RunRecord, StageResult, now
-from harness.safety import environment, redact, reveal
+from harness.safety import redact, reveal
 from harness.stages import billing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
-from harness.targets.base import BillRunView, Target, TargetError
+from harness.targets.base import Target, TargetError
 from harness.targets.loader import open_target
+from harness.targets.views import BillRunView
 
 __all__ = ["STAGE_NAMES", "PipelineError", "Prepared", "prepare"]
 
@@ -154,8 +154,8 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
 
 
 def _dsns(profile: Profile) -> list[str]:
-    return [reveal(getattr(environment(profile, n), "dsn", None))
-            for n in ("staging", "production")]
+    envs = profile.environments
+    return [reveal(envs.staging.dsn), reveal(envs.production.dsn)]
 
 
 def _key(ctx: StageContext, backup: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def _reusable(ctx: StageContext, say: Progress) -> dict[str, Any] | None:
     reason = None
     if found is None:
         reason = "staging has no record of a finished preparation"
-    elif not Path(ctx.profile.backup.path).exists():
+    elif not ctx.profile.backup.path.exists():
         reason = f"the backup {ctx.profile.backup.path} is missing"
     else:
         try:

@@ -16,7 +16,8 @@ from pytest_bdd import then
 
 from harness.outbound import digest, mask_address, sink_addresses, unredirected
 from harness.pytest.context import GoliveContext
-from harness.targets.base import BillRunView, InvoiceMails
+from harness.targets.base import CapabilityMissing, require
+from harness.targets.views import BillRunView
 
 
 def _section(golive: GoliveContext, key: str) -> Any:
@@ -33,15 +34,13 @@ def _invoices(golive: GoliveContext, bill_run: BillRunView) -> list[dict[str, An
     taken = golive.outbound.get("invoices")
     if isinstance(taken, list):
         return [i for i in taken if isinstance(i, dict)]
-    target = golive.target
-    assert isinstance(target, InvoiceMails), (
-        f"the {getattr(target, 'name', 'configured')} target cannot list the invoices of a "
-        "bill run with their contact addresses (Target.invoice_mails): verify it manually"
-    )
+    mails = require(golive.target.outbound, "outbound").invoice_mails(bill_run.id)
+    if mails is None:
+        raise CapabilityMissing("invoice_mails")
     return [{"invoice": m.invoice, "account": m.account,
              "contact": mask_address(m.contact) if m.contact else None,
              "contact_digest": digest(m.contact) if m.contact else None}
-            for m in target.invoice_mails(bill_run.id)]
+            for m in mails]
 
 
 _WORD = re.compile(r"[\w-]+")
@@ -113,7 +112,7 @@ def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
 @then("every outbound endpoint of staging points at a golive sink")
 def endpoints_at_sinks(golive: GoliveContext) -> None:
     sinks = sink_addresses(_section(golive, "sinks"))
-    endpoints = golive.target.outbound()
+    endpoints = require(golive.target.outbound, "outbound").endpoints()
     assert endpoints, "staging lists no outbound endpoint: lock-down cannot be confirmed"
     left = unredirected(endpoints, sinks)
     assert not left, "outbound endpoint(s) not at a golive sink:\n  " + "\n  ".join(

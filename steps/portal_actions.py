@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pytest_bdd import parsers, then, when
 
-from harness.targets.base import Target
+from harness.targets.base import Target, require
 from steps.portal import Portal, money
 
 _TICKET_NO = re.compile(r"#(\d+)")
@@ -44,7 +44,7 @@ def create_ticket(portal: Portal, account: str, priority: str) -> None:
                     'and priority "{priority}"'))
 def platform_ticket(portal: Portal, status: str, priority: str) -> None:
     ticket_id = portal.notes["ticket"]
-    ticket = portal.platform.ticket(ticket_id)
+    ticket = require(portal.golive.target.portals, "portals").ticket(ticket_id)
     assert ticket is not None, f"the portal confirmed ticket #{ticket_id}; the platform has none"
     want = (portal.notes["account"], portal.notes["subject"], status, priority)
     got = (ticket.account, ticket.subject, ticket.status, ticket.priority)
@@ -82,10 +82,10 @@ def ticket_page_shows(portal: Portal, status: str, priority: str) -> None:
 # --- online payment (customer portal) -----------------------------------------------------
 
 
-def _balance(target: Target, number: str) -> Decimal:
-    account = target.account(number)
-    assert account is not None, f"the platform has no account {number}"
-    return account.balance
+def _balance(target: Target, ref: str) -> Decimal:
+    view = target.account(ref)
+    assert view is not None, f"the platform has no account {ref!r}"
+    return view.balance
 
 
 @when(parsers.parse('they pay "{amount}" online with card "{card}"'))
@@ -170,7 +170,7 @@ def platform_has_signup(portal: Portal) -> None:
     assert view is not None, f"signup showed account {number}; the platform has no such account"
     name = f"{person['first_name']} {person['last_name']}"
     codes = [p.code for p in target.packages(number) if p.status == "active"]
-    contact = portal.platform.contact(number)
+    contact = require(target.portals, "portals").contact(number)
     got = (view.name, view.status, codes, contact.email if contact else None)
     want = (name, "active", [notes["code"]], person["email"])
     assert got == want, f"account {number} (name, status, packages, email): {got}, expected {want}"
@@ -217,7 +217,7 @@ def save_contact(portal: Portal, datatable: list[list[str]]) -> None:
 def platform_contact(portal: Portal) -> None:
     assert portal.customer is not None
     values = portal.notes["contact"]
-    contact = portal.platform.contact(portal.customer)
+    contact = require(portal.golive.target.portals, "portals").contact(portal.customer)
     assert contact is not None, f"the platform has no contact for {portal.customer}"
     want = {"name": f"{values['first_name']} {values['last_name']}",
             **{k: values[k] for k in ("email", "phone", "street", "city", "postcode")}}
@@ -237,7 +237,7 @@ def refused_email(portal: Portal) -> None:
     refused = portal.notes["refused"]
     assert refused and "email" in refused.lower(), (
         f"the portal accepted an invalid email (error shown: {refused!r})")
-    contact = portal.platform.contact(portal.customer)
+    contact = require(portal.golive.target.portals, "portals").contact(portal.customer)
     saved = portal.notes["contact"]["email"]
     assert contact is not None and contact.email == saved, (
         f"the platform's email is {contact.email if contact else None!r}, expected the saved "

@@ -57,7 +57,8 @@ from harness.record import (
 )
 from harness.reports import write_reports
 from harness.reports.verdict import verdict_line
-from harness.targets import Target, TargetError, open_target
+from harness.targets.base import Target, TargetError
+from harness.targets.loader import open_target
 
 __all__ = ["Run"]
 

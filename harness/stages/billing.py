@@ -15,15 +15,15 @@ from harness.record import Outcome
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
 from harness.stages.lockdown import escaped, refresh
-from harness.targets.base import BILL_RUN_FINISHED, view_to_dict
 from harness.targets.loader import open_target
+from harness.targets.views import BILL_RUN_FINISHED, view_to_dict
 
 FINISHED = BILL_RUN_FINISHED
 
 
 def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    keys = [str(k) for k in ctx.profile.bill_run.must_match_production]
-    on_drift = str(getattr(ctx.profile.bill_run, "on_drift", "fail"))
+    keys = list(ctx.profile.bill_run.must_match_production)
+    on_drift = ctx.profile.bill_run.on_drift
     if not keys:
         return Outcome.PASSED, {"compared": {}, "drift": [],
                                 "note": "bill_run.must_match_production names no setting"}

@@ -9,7 +9,10 @@ from typing import Any
 
 from harness.config import Profile
 from harness.record import Outcome, RunRecord
-from harness.targets.base import BillRunView, PaymentSandbox, Target
+from harness.sinks import HttpSink, SmtpSink
+from harness.targets.base import Target
+from harness.targets.capabilities import PaymentSandbox
+from harness.targets.views import BillRunView
 
 StageFn = Callable[["StageContext"], tuple[Outcome, dict[str, Any]]]
 
@@ -20,7 +23,7 @@ class StageContext:
     record: RunRecord
     target: Target
     backup: dict[str, Any] = field(default_factory=dict)  # the backup stage's evidence
-    sinks: list[Any] = field(default_factory=list)  # SmtpSink / HttpSink, running
+    sinks: list[SmtpSink | HttpSink] = field(default_factory=list)  # running
     payment: PaymentSandbox | None = None
     redirected: dict[str, Any] = field(default_factory=dict)
     bill_run: BillRunView | None = None

@@ -7,7 +7,8 @@ one whose host and port is not a sink has escaped, and lock-down fails before
 anything is billed. After the bill run, ``outbound_check`` compares what the
 sinks received with what the platform says it sent (see `harness.outbound`).
 Everything lands in ``record.extras["outbound"]``, whose shape is documented
-in `harness.outbound`.
+in `harness.outbound`. A target without the outbound capability cannot be
+locked down: the stage is SKIPPED, which the gate never passes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
-from harness.targets.base import InvoiceMails, PaymentSandboxes, Target
+from harness.targets.base import Target, require
 
 __all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
 
@@ -43,7 +44,7 @@ def escaped(target: Target, sinks: dict[str, str] | None = None) -> list[str]:
     URL, as in ``extras["outbound"]["sinks"]``; without it, anywhere but this machine)."""
     allowed = sink_addresses(sinks) if sinks else None
     found = []
-    for endpoint in target.outbound():
+    for endpoint in require(target.outbound, "outbound").endpoints():
         if allowed is not None:
             found += [e.text for e in unredirected([endpoint], allowed)]
         elif (urlsplit(endpoint.url).hostname or "") not in {"127.0.0.1", "localhost", "::1"}:
@@ -98,10 +99,15 @@ def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
 
 
 def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    if not bool(getattr(getattr(ctx.profile, "lockdown", None), "enabled", True)):
+    if not ctx.profile.lockdown.enabled:
         return Outcome.SKIPPED, {"enabled": False, "reason": "lockdown disabled in profile: "
                                  "outbound channels still point where production's do"}
-    endpoints = ctx.target.outbound()
+    outbound = ctx.target.outbound
+    if outbound is None:
+        return Outcome.SKIPPED, {"enabled": True, "reason": "the target has no outbound "
+                                 "capability: golive can neither point its channels at sinks "
+                                 "nor confirm that nothing escapes"}
+    endpoints = outbound.endpoints()
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
     http = HttpSink().start()
@@ -111,13 +117,13 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         if endpoint.kind == "mail":
             mapping[endpoint.name] = smtp.url
         elif endpoint.kind == "payment":
-            if ctx.payment is None and isinstance(ctx.target, PaymentSandboxes):
-                ctx.payment = ctx.target.start_payment_sandbox()
+            if ctx.payment is None:
+                ctx.payment = outbound.start_payment_sandbox()
             base = ctx.payment.url if ctx.payment is not None else http.url
             mapping[endpoint.name] = base + urlsplit(endpoint.url).path
         else:  # provisioning and anything else that speaks HTTP
             mapping[endpoint.name] = f"{http.url}/{endpoint.name.replace(':', '/')}"
-    redirected = ctx.target.redirect_outbound(mapping) if mapping else {}
+    redirected = outbound.redirect(mapping) if mapping else {}
     ctx.redirected = {name: {"from": public_url(str(r.get("from", ""))),
                              "to": public_url(str(r.get("to", "")))}
                       for name, r in redirected.items()}
@@ -125,7 +131,7 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
              "payment": ctx.payment.url if ctx.payment is not None else http.url}
     ctx.record.extras["outbound"] = {"sinks": sinks, "redirected": ctx.redirected,
                                      "escaped": [], "escapes": []}
-    found = unredirected(ctx.target.outbound(), sink_addresses(sinks))
+    found = unredirected(outbound.endpoints(), sink_addresses(sinks))
     section = _record_escapes(ctx, found)
     evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"]}
     if found:
@@ -135,15 +141,18 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def expected(ctx: StageContext) -> Expected:
-    """What the bill run says it sent, from the target."""
+    """What the bill run says it sent, from the target (None: the target cannot say)."""
     run = ctx.bill_run
     if run is None:
         raise StageFailed("no bill run to check the sinks against", {})
-    provisioning = [r for r in ctx.target.provisioning_requests(bill_run_id=run.id)
-                    if r.status == "sent"]
-    payments = ctx.target.payments(bill_run_id=run.id)
+    provisioning = payments = None
+    if ctx.target.provisioning is not None:
+        provisioning = len([r for r in ctx.target.provisioning.requests(bill_run_id=run.id)
+                            if r.status == "sent"])
+    if ctx.target.payments is not None:
+        payments = len(ctx.target.payments.payments(bill_run_id=run.id))
     return Expected(bill_run=run.id, invoices=int(run.invoices),
-                    provisioning=len(provisioning), payments=len(payments))
+                    provisioning=provisioning, payments=payments)
 
 
 def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
@@ -152,21 +161,23 @@ def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if not ctx.sinks:
         return Outcome.SKIPPED, {"reason": "lock-down did not run: nothing was captured, so "
                                  "nothing sent can be confirmed"}
+    outbound = require(ctx.target.outbound, "outbound")  # lock-down ran: the target has it
     want = expected(ctx)
     section = refresh(ctx)
-    found = unredirected(ctx.target.outbound(), sink_addresses(_sinks(ctx)))
+    found = unredirected(outbound.endpoints(), sink_addresses(_sinks(ctx)))
     found = [Escape(e.kind, e.name, e.url, e.reason, "after the bill run") for e in found]
     found += shortfalls(want, section)
     section = _record_escapes(ctx, found)
     section["expected"] = want.to_dict()
-    if isinstance(ctx.target, InvoiceMails) and ctx.bill_run is not None:
+    mails = outbound.invoice_mails(ctx.bill_run.id) if ctx.bill_run is not None else None
+    if mails is not None:
         # whom each invoice should have gone to, as staging had it right after the bill
         # run (scenarios may change contacts later); masked and digested, never the address
         section["invoices"] = [
             {"invoice": m.invoice, "account": m.account,
              "contact": mask_address(m.contact) if m.contact else None,
              "contact_digest": digest(m.contact) if m.contact else None}
-            for m in ctx.target.invoice_mails(ctx.bill_run.id)]
+            for m in mails]
     evidence = {"expected": want.to_dict(),
                 "captured": {"mail": len(section.get("mail") or []),
                              "http": len(section.get("http") or []),

@@ -83,11 +83,11 @@ FAKE_TARGET = '''
 from decimal import Decimal
 import datetime as dt
 
-from harness.targets.base import AccountView
+from harness.targets.views import AccountView
 
 
 class FakeTarget:
-    """An in-memory staging system: enough of the Target protocol for the steps."""
+    """An in-memory staging system: the core of the Target protocol, no capability."""
 
     name = "fake"
 
@@ -104,15 +104,12 @@ class FakeTarget:
     def packages(self, ref): return []
     def transactions(self, ref, bill_run_id=None): return []
     def invoices(self, ref, bill_run_id=None): return []
-    def bucket_pool(self, ref, bill_run_id=None): return None
     def events(self, since, levels=("ERROR",)): return []
     def billing_settings(self): return {}
     def latest_bill_run(self): return None
-    def outbound(self): return []
     def restore(self, backup): return {}
     def run_bill_run(self, run_date): raise NotImplementedError
     def billing_service(self, action): return "stopped"
-    def redirect_outbound(self, mapping): return {}
     def close(self): pass
 '''
 

@@ -13,7 +13,7 @@ import pytest
 from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
-from harness.targets import open_target
+from harness.targets.loader import open_target
 
 PROFILE = """\
 name: pipeline test
