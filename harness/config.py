@@ -40,8 +40,8 @@ from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
-from sanitize.scanconfig import ScanSettings
 from harness.targets import sql_catalog
+from sanitize.scanconfig import ScanSettings
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness.record import Outcome, RunRecord, StageResult
-from harness.targets import open_target
+from harness.targets.loader import open_target
 
 PROFILE = """\
 name: plugin test

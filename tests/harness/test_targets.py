@@ -465,7 +465,7 @@ def test_steps_needing_an_absent_capability_raise_capability_missing(tmp_path: P
     """The real steps on a core-only target: the core answers, a capability step says which
     capability is missing (the plugin records that as NOT APPLICABLE), never an AttributeError."""
     from harness.checklists import Checklists
-    from harness.context import BillRunInfo, GoliveContext
+    from harness.pytest.context import BillRunInfo, GoliveContext
     from steps import accounts, custom, payments, permissions, provisioning
 
     profile = python_profile(tmp_path, f"{__name__}:CoreAdapter")
@@ -473,7 +473,7 @@ def test_steps_needing_an_absent_capability_raise_capability_missing(tmp_path: P
     golive = GoliveContext(
         profile=profile, checklists=Checklists(tmp_path, [], [], {}),
         bill_run=BillRunInfo(7, dt.date(2026, 11, 1), None), open_target=lambda: target,
-        record_check=lambda check: None)
+        record_check=lambda check: None, run_dir=tmp_path)
     subject = accounts.named_account(golive, "X-1")
     assert subject.view.number == "X-1"
     calls = {
