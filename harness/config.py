@@ -49,7 +49,9 @@ __all__ = [
     "Portals",
     "Profile",
     "PythonTarget",
+    "SignoffSection",
     "SqlTarget",
+    "Waivers",
     "load_profile",
 ]
 
@@ -230,11 +232,34 @@ class FeaturesSection(_Section):
         default_factory=list)
 
 
+class Waivers(_Section):
+    """What ``golive waive`` may cover beyond ordinary failures: a critical item's, and a
+    severe one's. Both off by default: the release manager must opt in, in writing."""
+
+    critical: bool = False
+    severe: bool = False
+
+
 class Gate(_Section):
     blocking_severities: list[Severity] = Field(
         default_factory=lambda: [Severity.SEVERE, Severity.HIGH])
     account_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.00")
     go_with_waivers_passes_ci: bool = False
+    waivers: Waivers = Field(default_factory=lambda: Waivers())
+
+
+SignoffRole = Literal["qa", "manager", "customer"]
+SIGNOFF_ROLES: tuple[str, ...] = ("qa", "manager", "customer")
+
+
+class SignoffSection(_Section):
+    """Who must sign a run before it goes live (``golive signoff``, ``golive verify``).
+
+    Signatures sit beside the gate's verdict and never change it; ``golive verify``
+    exits 1 until every required role has approved the run as it now is."""
+
+    required: list[SignoffRole] = Field(
+        default_factory=lambda: list[SignoffRole](["qa", "manager", "customer"]))
 
 
 class ReportSection(_Section):
@@ -348,6 +373,7 @@ class Profile(_Section):
     checklists: ChecklistsSection = Field(default_factory=_section)
     features: FeaturesSection = Field(default_factory=_section)
     gate: Gate = Field(default_factory=_section)
+    signoff: SignoffSection = Field(default_factory=_section)
     report: ReportSection = Field(default_factory=_section)
     portals: Portals = Field(default_factory=_section)
 
