@@ -39,6 +39,7 @@ from harness.signoff import history as signoff_history
 from harness.signoff import render as signoff_render
 from harness.signoff import show as signoff_show
 from harness.signoff.verify import verify_run
+from harness.smoke import READONLY_TAG
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
@@ -527,3 +528,17 @@ def history(profile_path: Path, last: int) -> None:
     runs = signoff_history.runs_of(Path(profile.report.dir), str(profile.path))
     out.print(signoff_show.history_table(runs, last))
     sys.exit(EXIT_GO)
+
+
+# -- golive smoke -------------------------------------------------------------------------------
+@main.command(context_settings={"ignore_unknown_options": True})
+@profile_option
+@click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def smoke(ctx: click.Context, profile_path: Path, workers: int | None,
+          pytest_args: tuple[str, ...]) -> None:
+    """Post-go-live smoke: the @readonly scenarios against production; nothing is prepared
+    and every write is refused. Same exit codes and reports as `golive run`."""
+    ctx.invoke(run, profile_path=profile_path, release=None, reuse=False, workers=workers,
+               pytest_args=("--golive-smoke", "-m", READONLY_TAG, *pytest_args))

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from common.errors import EnvironmentProblem
-from harness.safety import assert_staging, environment, reveal, safe_dsn
+from harness.safety import assert_staging, environment, read_only, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,
     BillRunView,
@@ -105,7 +105,21 @@ class DemoTarget(DemoOperations, DemoPortals):
                 raise EnvironmentProblem(str(exc)) from None
             except BadDatabaseUrl as exc:
                 raise TargetError(str(exc)) from None
+            if self.environment != "staging":  # production is read through a read-only link
+                read_only(self._engine)
+                self._deployed(self._engine)
         return self._engine
+
+    def _deployed(self, engine: Engine) -> None:
+        """Production runs the release of its latest bill run (after go-live, the new one)."""
+        from demo.models import BillRun
+        from demo.releases import RELEASES
+
+        with Session(engine) as session:
+            name = session.scalar(select(BillRun.release).order_by(BillRun.id.desc()).limit(1))
+        if name in RELEASES:
+            self._release = RELEASES[name]
+            self.release = self._release.name
 
     def close(self) -> None:
         if self._engine is not None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from common.errors import EnvironmentProblem
+from harness.safety import read_only
 from harness.targets.base import TargetError
 from harness.targets.portal import ContactView, PortalView, TicketView, UsageView
 
@@ -69,12 +70,15 @@ class DemoPortals:
         from demo.web import PortalServer
 
         host: Any = self
+        host.engine  # noqa: B018 — production learns its deployed release on first connection
         try:
             engine = open_database(host.dsn)
         except DatabaseUnavailable as exc:
             raise EnvironmentProblem(f"cannot start the demo portals: {exc}") from None
         except BadDatabaseUrl as exc:
             raise TargetError(str(exc)) from None
+        if host.environment != "staging":  # the portals of production only read
+            read_only(engine)
         try:
             server = PortalServer(engine, host._release).start()
         except OSError as exc:

@@ -37,7 +37,7 @@ from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from harness.safety import assert_staging, environment, redact, reveal, safe_dsn
+from harness.safety import assert_staging, environment, read_only, redact, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,
     BillRunView,
@@ -116,6 +116,8 @@ class SqlTarget:
                 self._engine = create_engine(sqlalchemy_url(self.dsn))
             except ArgumentError as exc:
                 raise TargetError(f"bad database URL {safe_dsn(self.dsn)}: {exc}") from None
+            if self.environment != "staging":  # production is read through a read-only link
+                read_only(self._engine)
         return self._engine
 
     def close(self) -> None:
