@@ -341,6 +341,10 @@ class PortalSelectors(_Section):
     signup_password: str = "password"
     signup_submit: str = "signup-submit"
     new_account_number: str = "new-account-number"
+    adjustment_form: str = "adjustment-form"
+    adjustment_amount: str = "adjustment-amount"
+    adjustment_reason: str = "adjustment-reason"
+    adjustment_submit: str = "adjustment-submit"
 
 
 class Portals(_Section):
