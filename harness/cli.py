@@ -9,6 +9,7 @@ events, and exits with the run's status. Exit codes everywhere: 0 GO / clean,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -27,12 +28,18 @@ from rich.table import Table
 
 from common.errors import ConfigError, GoliveError, Problem
 from harness.checklists import Checklists, load_checklists
-from harness.config import DEFAULT_PROFILE, Profile, load_profile
+from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
 from harness.safety import assert_staging, reveal, safe_dsn
+from harness.signoff import acts as signoff_acts
+from harness.signoff import history as signoff_history
+from harness.signoff import render as signoff_render
+from harness.signoff import show as signoff_show
+from harness.signoff.verify import verify_run
+from harness.smoke import READONLY_TAG
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
@@ -218,8 +225,8 @@ def _reports_dir(profile_path: Path) -> Path:
 
 def _run_json(run: str, profile_path: Path) -> Path:
     path = Path(run)
-    if run == "latest" and not path.exists():
-        path = _reports_dir(profile_path) / "latest"
+    if not path.exists():  # `latest` or a run id: under the profile's reports folder
+        path = _reports_dir(profile_path) / run
     return path / "run.json" if path.is_dir() else path
 
 
@@ -230,7 +237,10 @@ def report(profile_path: Path, run: str) -> None:
     """Re-render every report of RUN (a run directory, its run.json, or `latest`)."""
     run_json = _run_json(run, profile_path)
     try:
-        paths = load_and_render(run_json)
+        if signoff_render.has_ledger(run_json.parent):  # sign-off acts apply on re-render
+            paths = signoff_render.rerender(run_json.parent.resolve(), dt.date.today())
+        else:
+            paths = load_and_render(run_json)
     except GoliveError as exc:
         _fail(exc)
     record = RunRecord.load(run_json)
@@ -380,3 +390,155 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
                   f"({result.seconds}s)")
     _show_scan(residue, shown)
     sys.exit(EXIT_GO if residue.clean else EXIT_NO_GO)
+
+
+# -- sign-off: golive check / waive / attach / signoff / verify / history ----------------
+def _signoff_run(profile: Profile, run: str) -> Path:
+    try:
+        return signoff_acts.find_run(run, Path(profile.report.dir))
+    except GoliveError as exc:
+        _fail(exc)
+
+
+def _act_done(result: signoff_acts.ActResult, what: str) -> NoReturn:
+    record = result.record
+    verdict = effective_verdict(record)
+    out.print(f"recorded {what} as ledger entry #{result.seq} of run {record.run_id}",
+              markup=False, soft_wrap=True)
+    style = "bold green" if verdict is Verdict.GO else "bold red"
+    out.print(f"[{style}]golive: {verdict.value}[/] — report: "
+              f"{escape(str(result.report))}", soft_wrap=True)
+    sys.exit(EXIT_GO)
+
+
+run_option = click.option("--run", "run", default="latest", show_default=True,
+                          help="the run: a run folder, its run id, or latest")
+by_option = click.option("--by", required=True, help="who records this (name or e-mail)")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.argument("item")
+@click.option("--pass/--fail", "passed", required=True, help="the manual check's result")
+@click.option("--note", help="what was checked and how")
+@by_option
+def check(profile_path: Path, run: str, item: str, passed: bool, note: str | None,
+          by: str) -> None:
+    """Record a manual checklist item's result into a run; the verdict is re-judged."""
+    profile = _load(profile_path)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.check(run_dir, profile, item, passed, note, by, dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"{item} {'pass' if passed else 'fail'} by {by}")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.argument("item")
+@click.option("--reason", required=True, help="why the release may go with this failure")
+@click.option("--defect", required=True, help="URL of the defect that tracks the failure")
+@by_option
+@click.option("--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="last day the waiver counts (YYYY-MM-DD)")
+def waive(profile_path: Path, run: str, item: str, reason: str, defect: str, by: str,
+          expires: dt.datetime) -> None:
+    """Waive a checklist item's failures until a date: GO WITH WAIVERS where the profile
+    allows it (gate.waivers: critical, severe)."""
+    profile = _load(profile_path)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.waive(run_dir, profile, item, reason, defect, by, expires.date(),
+                                    dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"a waiver of {item} until {expires.date()} by {by}")
+
+
+@main.command()
+@profile_option
+@click.argument("run")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@by_option
+@click.option("--role", type=click.Choice(SIGNOFF_ROLES), default="customer", show_default=True)
+@click.option("--note", help="what the files are")
+def attach(profile_path: Path, run: str, files: tuple[Path, ...], by: str, role: str,
+           note: str | None) -> None:
+    """Attach UAT results (JUnit XML, Cucumber JSON) and evidence files (PDF, spreadsheet,
+    screenshot) to RUN; result files are read into the report's UAT section."""
+    profile = _load(profile_path)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.attach(run_dir, profile, files, by, role, note, dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    for uat in result.record.signoff.uat:
+        if uat.seq == result.seq:
+            out.print(f"  UAT {uat.file}: {uat.tests} tests, {uat.passed} passed, "
+                      f"{uat.failed} failed, {uat.skipped} skipped", markup=False)
+    _act_done(result, f"{len(files)} file(s) from {by} ({role})")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.option("--role", type=click.Choice(SIGNOFF_ROLES), required=True)
+@click.option("--name", required=True, help="who signs")
+@click.option("--decision", type=click.Choice(["approve", "reject"]), required=True)
+@click.option("--comment")
+def signoff(profile_path: Path, run: str, role: str, name: str, decision: str,
+            comment: str | None) -> None:
+    """Sign a run: bound to the digests of its record, report, evidence and ledger."""
+    profile = _load(profile_path)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.sign(run_dir, profile, role, name, decision, comment,
+                                   dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"{decision} by {name} ({role})")
+
+
+@main.command()
+@profile_option
+@click.argument("run", default="latest")
+def verify(profile_path: Path, run: str) -> None:
+    """Check RUN's ledger, files and signatures: exit 0 only when nothing changed and every
+    required role approved the run as it is."""
+    reports = _reports_dir(profile_path)
+    try:
+        result = verify_run(signoff_acts.find_run(run, reports))
+    except GoliveError as exc:
+        _fail(exc)
+    for line in signoff_show.verify_lines(result):
+        out.print(line, markup=False, soft_wrap=True)
+    sys.exit(EXIT_GO if result.ok else EXIT_NO_GO)
+
+
+@main.command()
+@profile_option
+@click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True)
+def history(profile_path: Path, last: int) -> None:
+    """The last runs of this profile: verdict, failures, duration, change from the run before."""
+    profile = _load(profile_path)
+    runs = signoff_history.runs_of(Path(profile.report.dir), str(profile.path))
+    out.print(signoff_show.history_table(runs, last))
+    sys.exit(EXIT_GO)
+
+
+# -- golive smoke -------------------------------------------------------------------------------
+@main.command(context_settings={"ignore_unknown_options": True})
+@profile_option
+@click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def smoke(ctx: click.Context, profile_path: Path, workers: int | None,
+          pytest_args: tuple[str, ...]) -> None:
+    """Post-go-live smoke: the @readonly scenarios against production; nothing is prepared
+    and every write is refused. Same exit codes and reports as `golive run`."""
+    ctx.invoke(run, profile_path=profile_path, release=None, reuse=False, workers=workers,
+               pytest_args=("--golive-smoke", "-m", READONLY_TAG, *pytest_args))

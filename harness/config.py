@@ -50,7 +50,9 @@ __all__ = [
     "Portals",
     "Profile",
     "PythonTargetConfig",
+    "SignoffSection",
     "SqlTargetConfig",
+    "Waivers",
     "load_profile",
 ]
 
@@ -243,11 +245,34 @@ class FeaturesSection(_Section):
         default_factory=list)
 
 
+class Waivers(_Section):
+    """What ``golive waive`` may cover beyond ordinary failures: a critical item's, and a
+    severe one's. Both off by default: the release manager must opt in, in writing."""
+
+    critical: bool = False
+    severe: bool = False
+
+
 class Gate(_Section):
     blocking_severities: list[Severity] = Field(
         default_factory=lambda: [Severity.SEVERE, Severity.HIGH])
     account_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.00")
     go_with_waivers_passes_ci: bool = False
+    waivers: Waivers = Field(default_factory=lambda: Waivers())
+
+
+SignoffRole = Literal["qa", "manager", "customer"]
+SIGNOFF_ROLES: tuple[str, ...] = ("qa", "manager", "customer")
+
+
+class SignoffSection(_Section):
+    """Who must sign a run before it goes live (``golive signoff``, ``golive verify``).
+
+    Signatures sit beside the gate's verdict and never change it; ``golive verify``
+    exits 1 until every required role has approved the run as it now is."""
+
+    required: list[SignoffRole] = Field(
+        default_factory=lambda: list[SignoffRole](["qa", "manager", "customer"]))
 
 
 class ReportSection(_Section):
@@ -329,6 +354,10 @@ class PortalSelectors(_Section):
     signup_password: str = "password"
     signup_submit: str = "signup-submit"
     new_account_number: str = "new-account-number"
+    adjustment_form: str = "adjustment-form"
+    adjustment_amount: str = "adjustment-amount"
+    adjustment_reason: str = "adjustment-reason"
+    adjustment_submit: str = "adjustment-submit"
 
 
 class Portals(_Section):
@@ -361,6 +390,7 @@ class Profile(_Section):
     checklists: ChecklistsSection = Field(default_factory=_section)
     features: FeaturesSection = Field(default_factory=_section)
     gate: Gate = Field(default_factory=_section)
+    signoff: SignoffSection = Field(default_factory=_section)
     report: ReportSection = Field(default_factory=_section)
     portals: Portals = Field(default_factory=_section)
 

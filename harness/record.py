@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from harness.signoff.model import HistoryComparison, SignoffRecord
+
 SCHEMA_VERSION = 1
 
 
@@ -165,6 +167,9 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
     schema_version: int = SCHEMA_VERSION
+    mode: str = "verify"  # verify: staging before go-live | smoke: production after it
+    signoff: SignoffRecord = field(default_factory=SignoffRecord)  # the ledger, applied
+    history: HistoryComparison | None = None  # against the previous run of this profile
 
     # -- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -199,6 +204,8 @@ class RunRecord:
                 "accounts": [AccountCheck(**a) for a in data.get("accounts", [])],
                 "failures": [Failure(**f) for f in data.get("failures", [])],
                 "gate": [GateRule(**g) for g in data.get("gate", [])],
+                "signoff": SignoffRecord.from_dict(data.get("signoff")),
+                "history": HistoryComparison.from_dict(data.get("history")),
             }
         )
 

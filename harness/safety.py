@@ -5,7 +5,10 @@ their first write. It refuses any database that is not the profile's staging
 database marked ``staging: true``, and a staging database that is the
 production database under another spelling (compared after normalising: same
 engine, host, port and database, or the same SQLite file). Messages show DSNs
-with the password hidden.
+with the password hidden. A target opened on any other environment
+(production: the comparison, the post-go-live smoke) gets a read-only
+connection from `read_only`: the database itself refuses a write, whoever
+attempts it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from common.errors import SafetyError
 from common.errors import redact as redact_urls
 
-__all__ = ["SafetyError", "assert_staging", "environment", "normalise", "redact", "reveal",
-           "safe_dsn"]
+__all__ = ["SafetyError", "assert_staging", "environment", "normalise", "read_only", "redact",
+           "reveal", "safe_dsn"]
 
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
@@ -134,3 +138,28 @@ def assert_staging(profile: Any, dsn: object) -> None:
             f"refusing to write to {shown}: the staging database is the production "
             f"database ({safe_dsn(prod_dsn)}); point environments.staging.dsn elsewhere"
         )
+
+
+def read_only(engine: Engine) -> Engine:
+    """Make every connection of ``engine`` read-only at the database: SQLite's
+    ``query_only`` pragma, PostgreSQL's ``default_transaction_read_only``. Connections
+    already pooled are dropped, so none escapes the rule."""
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        statement = "PRAGMA query_only = ON"
+    elif dialect == "postgresql":
+        statement = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+    else:
+        raise SafetyError(f"cannot open {dialect} read-only; golive reads production only "
+                          "through SQLite or PostgreSQL connections it can make read-only")
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if dialect == "postgresql":
+            dbapi_conn.commit()  # psycopg opens a transaction for the SET; keep the setting
+
+    engine.dispose()
+    return engine

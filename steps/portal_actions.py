@@ -25,6 +25,7 @@ _TICKET_NO = re.compile(r"#(\d+)")
 
 @when(parsers.parse('they create a ticket on account "{account}" with priority "{priority}"'))
 def create_ticket(portal: Portal, account: str, priority: str) -> None:
+    portal.golive.require_writable(f"creating a ticket on {account}")
     subject = f"golive ticket check {uuid.uuid4().hex[:8]}"
     status = portal.admin(f"/tickets/new?account={account}")
     assert status == 200, f"the new-ticket page answered HTTP {status}: {portal.where()}"
@@ -55,6 +56,7 @@ def platform_ticket(portal: Portal, status: str, priority: str) -> None:
 @when(parsers.parse('they change the ticket\'s status to "{status}" and priority to '
                     '"{priority}"'))
 def edit_ticket(portal: Portal, status: str, priority: str) -> None:
+    portal.golive.require_writable("editing a ticket")
     ticket_id = portal.notes["ticket"]
     code = portal.admin(f"/tickets/{ticket_id}")
     assert code == 200 and portal.shows("ticket_save"), (
@@ -90,6 +92,7 @@ def _balance(target: Target, ref: str) -> Decimal:
 
 @when(parsers.parse('they pay "{amount}" online with card "{card}"'))
 def pay_online(portal: Portal, amount: str, card: str) -> None:
+    portal.golive.require_writable(f"paying {amount} online")
     assert portal.customer is not None
     target = portal.golive.target
     status = portal.portal("/pay")
@@ -142,6 +145,7 @@ def balance_unchanged(portal: Portal) -> None:
 
 @when(parsers.parse('a new customer signs up for package "{code}" with password "{password}"'))
 def sign_up(portal: Portal, code: str, password: str) -> None:
+    portal.golive.require_writable(f"signing a new customer up for {code}")
     tag = uuid.uuid4().hex[:8]
     person = {"first_name": "Golive", "last_name": f"Signup {tag}",
               "email": f"signup-{tag}@example.invalid", "phone": "555-0100",
@@ -195,6 +199,7 @@ _CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "city"
 
 
 def _fill_contact(portal: Portal, values: dict[str, str]) -> None:
+    portal.golive.require_writable("saving contact details")
     status = portal.portal("/contact")
     assert status == 200, f"the contact page answered HTTP {status}: {portal.where()}"
     for key, value in values.items():

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from common.errors import GoliveError
-from harness import pipeline
+from harness import pipeline, smoke
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
@@ -109,6 +109,7 @@ class Run:
             release=target.release,
             bill_run_date=self.profile.bill_run.date.isoformat(),
             reused=self.options.reuse,
+            mode="smoke" if self.options.smoke else "verify",
         )
         self.record.save(self.run_json)
         self.events.emit("start", run_id=self.run_id, run_dir=str(self.run_dir))
@@ -146,8 +147,11 @@ class Run:
                                                                 None))
         started = time.perf_counter()
         try:
-            prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
-                                        progress=self._say, on_stage=self._stage_done)
+            if self.options.smoke:
+                prepared = smoke.prepare_smoke(self.profile, record, on_stage=self._stage_done)
+            else:
+                prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
+                                            progress=self._say, on_stage=self._stage_done)
         except (GoliveError, TargetError, OSError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             code = getattr(exc, "exit_code", 1)
@@ -191,7 +195,8 @@ class Run:
         if self._prepared is not None:
             return self._prepared.target
         if self._target is None:
-            self._target = open_target(self.profile)
+            self._target = open_target(self.profile,
+                                       "production" if self.options.smoke else "staging")
         return self._target
 
     def context(self, nodeid: str, record_check: Callable[[AccountCheck], None]
@@ -257,7 +262,11 @@ class Run:
         compute_coverage(record, list(self.checklists.items),
                          dict(self.checklists.manual_results))
         gate = self.profile.gate
-        decide(record, gate, dt.date.today())
+        if self.options.smoke:
+            smoke.scope(record)
+            smoke.decide_smoke(record, gate, dt.date.today())
+        else:
+            decide(record, gate, dt.date.today())
         code = exit_code(record, gate.go_with_waivers_passes_ci)
         clear_collections(self.run_dir)
         paths = write_reports(record, self.run_dir, self.profile.report.title,

@@ -39,6 +39,7 @@ class GoliveOptions:
     reports: Path | None
     no_prepare: bool
     events: Path | None
+    smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -69,6 +70,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="do not prepare staging (tests of golive itself); such a run is always NO-GO",
     )
     group.addoption(
+        "--golive-smoke",
+        action="store_true",
+        default=False,
+        help="post-go-live smoke: run only @readonly scenarios, against production, "
+             "preparing nothing (`golive smoke`)",
+    )
+    group.addoption(
         "--golive-events",
         metavar="PATH",
         default=None,
@@ -93,6 +101,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         reports=(base / reports) if reports else None,
         no_prepare=bool(config.getoption("golive_no_prepare")),
         events=(base / events) if events else None,
+        smoke=bool(config.getoption("golive_smoke")),
     )
 
 

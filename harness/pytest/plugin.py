@@ -30,6 +30,7 @@ from harness.pytest.lifecycle import Run
 from harness.pytest.options import GoliveOptions, add_options, is_active, read_options
 from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
 from harness.record import new_run_id
+from harness.smoke import READONLY_TAG
 from steps import MODULES
 
 PLUGIN = "golive-run"
@@ -46,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     profile, checklists = _load(options)
     for item_id in sorted(checklists.ids):  # scenario tags become marks: --strict-markers
         config.addinivalue_line("markers", f"{item_id}: checklist item {item_id}")
+    config.addinivalue_line("markers", f"{READONLY_TAG}: safe against production "
+                                       "(writes nothing): run by golive smoke")
     _load_steps(config, profile)
     if options.explicit and config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(profile.features.dir)]  # no paths given: the profile's features
@@ -145,6 +148,10 @@ class GolivePlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if template_of(item) is None:
             return
+        if self.run.options.smoke and item.get_closest_marker(READONLY_TAG) is None:
+            reason = "golive: not run: not tagged @readonly, never run against production"
+            mark_not_prepared(item, reason)
+            pytest.skip(reason)
         state = self.run.state()
         if not state.ok:
             reason = f"golive: not run: {state.reason}"

@@ -69,7 +69,7 @@ class SqlTarget:
         self.release: str | None = config.release
         own = reveal(config.dsn) if environment_name == "staging" else ""
         self.db = SqlDatabase(profile, own or environment_dsn(profile, environment_name),
-                              config.queries)
+                              config.queries, writable=environment_name == "staging")
         self.commands = SqlCommands(self.db, config.commands)
         queries = config.queries
         self.sub_accounts: SubAccounts | None = _made(SqlSubAccounts, self.db, queries)

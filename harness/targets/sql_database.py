@@ -11,7 +11,7 @@ from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from harness.config import Profile
-from harness.safety import assert_staging, redact, safe_dsn
+from harness.safety import assert_staging, read_only, redact, safe_dsn
 from harness.targets.base import TargetError
 from harness.targets.rows import build_view
 
@@ -31,19 +31,22 @@ def sqlalchemy_url(dsn: str) -> str:
 class SqlDatabase:
     """The target's database, its named queries, and the staging guard for its writes."""
 
-    def __init__(self, profile: Profile, dsn: str, queries: Mapping[str, str]) -> None:
+    def __init__(self, profile: Profile, dsn: str, queries: Mapping[str, str],
+                 writable: bool) -> None:
         self.profile = profile
         self.dsn = dsn
         self.queries = dict(queries)
+        self.writable = writable  # anything but staging is read through a read-only link
         self._engine: Engine | None = None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             try:
-                self._engine = create_engine(sqlalchemy_url(self.dsn))
+                engine = create_engine(sqlalchemy_url(self.dsn))
             except ArgumentError as exc:
                 raise TargetError(f"bad database URL {safe_dsn(self.dsn)}: {exc}") from None
+            self._engine = engine if self.writable else read_only(engine)
         return self._engine
 
     def close(self) -> None:

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from common.errors import EnvironmentProblem
 from demo.backup import BackupEnvironmentError, BackupError
-from demo.models import Account
+from demo.models import Account, BillRun
 from demo.paths import BadDatabaseUrl, DatabaseUnavailable, open_database
-from demo.releases import Release
+from demo.releases import RELEASES, Release
 from demo.service import ServiceError
 from harness.config import Profile
-from harness.safety import assert_staging
+from harness.safety import assert_staging, read_only
 from harness.targets.base import TargetError
 
 P = ParamSpec("P")
@@ -59,19 +59,33 @@ def local_naive(when: dt.datetime) -> dt.datetime:
 
 
 class DemoDatabase:
-    """One environment's demo database, opened on first use, and the release deployed."""
+    """One environment's demo database, opened on first use, and the release deployed.
 
-    def __init__(self, profile: Profile, dsn: str, release: Release) -> None:
+    Anything but staging is opened read-only at the database, and learns the
+    release it runs from its latest bill run (after go-live, the new one)."""
+
+    def __init__(self, profile: Profile, dsn: str, release: Release, writable: bool) -> None:
         self.profile = profile
         self.dsn = dsn
         self.release = release
+        self.writable = writable
         self._engine: Engine | None = None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_demo_database(self.dsn)
+            engine = open_demo_database(self.dsn)
+            if not self.writable:
+                read_only(engine)
+                self._learn_release(engine)
+            self._engine = engine
         return self._engine
+
+    def _learn_release(self, engine: Engine) -> None:
+        with Session(engine) as session:
+            name = session.scalar(select(BillRun.release).order_by(BillRun.id.desc()).limit(1))
+        if name in RELEASES:
+            self.release = RELEASES[name]
 
     def session(self) -> Session:
         return Session(self.engine)

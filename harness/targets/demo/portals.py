@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from common.errors import EnvironmentProblem
 from demo.models import Account, Contact, Ticket, UsageRecord
 from demo.web import PortalServer
+from harness.safety import read_only
 from harness.targets.demo.database import DemoDatabase, open_demo_database
 from harness.targets.views import ContactView, PortalView, TicketView, UsageView
 
@@ -38,7 +39,10 @@ class DemoPortals:
         return PortalView(admin_url=url + "/admin", customer_url=url + "/portal")
 
     def _start(self) -> PortalServer:
+        self.db.engine  # noqa: B018 — production learns its deployed release on first use
         engine = open_demo_database(self.db.dsn, "cannot start the demo portals: ")
+        if not self.db.writable:  # the portals of production only read
+            read_only(engine)
         try:
             server = PortalServer(engine, self.db.release).start()
         except OSError as exc:

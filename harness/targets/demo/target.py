@@ -56,8 +56,8 @@ class DemoTarget:
         except UnknownRelease as exc:
             raise TargetError(f"target.release: {exc}") from None
         self.environment = environment_name
-        self.release: str | None = release.name
-        self.db = DemoDatabase(profile, environment_dsn(profile, environment_name), release)
+        self.db = DemoDatabase(profile, environment_dsn(profile, environment_name), release,
+                               writable=environment_name == "staging")
         self.core = DemoCore(self.db)
         self.pipeline = DemoPipeline(self.db, self.core)
         self.sub_accounts = DemoSubAccounts(self.db)
@@ -71,6 +71,14 @@ class DemoTarget:
         self.custom_actions = DemoCustomActions(self.db)
         self.portals = DemoPortals(self.db)
         self.backup = DemoBackup(profile)
+
+    @property
+    def release(self) -> str | None:
+        """The release deployed: staging's from the profile; any other environment's from
+        its latest bill run (read on first use)."""
+        if not self.db.writable:
+            self.db.engine  # noqa: B018 — opening it learns the deployed release
+        return self.db.release.name
 
     def close(self) -> None:
         """Stop the portal server (if started), then dispose of the engine. Idempotent."""
