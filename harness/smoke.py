@@ -23,7 +23,7 @@ from harness.config import Profile
 from harness.gate import GateRulesLike, exit_code
 from harness.pipeline import STAGE_NAMES, Prepared
 from harness.record import Coverage, GateRule, Outcome, RunRecord, RunStatus, StageResult, Verdict
-from harness.targets import open_target
+from harness.targets.loader import open_target
 
 __all__ = ["READONLY_TAG", "SKIPPED_BY_SMOKE", "decide_smoke", "prepare_smoke", "scope"]
 

@@ -91,7 +91,11 @@ class Target(Protocol):
 
     name: str  # "demo", "sql", or the adapter's own name
     environment: str  # "staging" or "production"
-    release: str | None
+
+    @property
+    def release(self) -> str | None:
+        """The release deployed in this environment, when the target knows it."""
+        ...
 
     # --- the core: read-only questions ---------------------------------------------
     def account(self, ref: str) -> AccountView | None: ...

@@ -26,7 +26,8 @@ from harness.config import Profile, load_profile
 from harness.pytest.context import BillRunInfo, GoliveContext
 from harness.record import Outcome, RunRecord, RunStatus, ScenarioResult, StageResult, Verdict
 from harness.smoke import decide_smoke, prepare_smoke, scope
-from harness.targets import open_target
+from harness.targets.base import require
+from harness.targets.loader import open_target
 from tests.harness.gate_records import Rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,14 +76,18 @@ def test_every_destructive_operation_and_write_is_refused_on_production(
         profile: Profile, production: Path, tmp_path: Path) -> None:
     before = digest(production)
     target = open_target(profile, "production")
+    outbound = require(target.outbound, "outbound")
+    staff_payments = require(target.staff_payments, "staff_payments")
+    imports = require(target.imports, "imports")
     attempts: dict[str, Any] = {
         "restore": lambda: target.restore(tmp_path / "backup.db"),
         "bill run": lambda: target.run_bill_run(dt.date(2026, 12, 1)),
         "billing service start": lambda: target.billing_service("start"),
-        "redirect outbound": lambda: target.redirect_outbound({"mail": "smtp://127.0.0.1:1"}),
-        "take payment": lambda: target.take_payment("A000003", Decimal("1.00"), "card",
+        "redirect outbound": lambda: outbound.redirect({"mail": "smtp://127.0.0.1:1"}),
+        "take payment": lambda: staff_payments.take("A000003", Decimal("1.00"), "card",
                                                     "4111111111111111"),
-        "import": lambda: target.import_data("usage", ROOT / "features/data/usage-import.csv"),
+        "import": lambda: imports.import_file("usage",
+                                              ROOT / "features/data/usage-import.csv"),
     }
     try:
         for name, attempt in attempts.items():
@@ -90,7 +95,8 @@ def test_every_destructive_operation_and_write_is_refused_on_production(
                 attempt()
             assert name
         # the connection under the guard refuses too, whoever writes through it
-        with pytest.raises(OperationalError, match="readonly"), target.engine.begin() as conn:
+        engine = target.db.engine  # type: ignore[attr-defined]  # the demo target's database
+        with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
             conn.execute(text("UPDATE accounts SET balance = 0"))
         assert target.account("A000001") is not None  # reading works
         assert target.release == "1.1"  # production runs what went live
@@ -103,8 +109,7 @@ def test_the_portals_of_production_cannot_write(profile: Profile, production: Pa
     before = digest(production)
     target = open_target(profile, "production")
     try:
-        portals: Any = target
-        url = portals.portals().customer_url + "/signup"
+        url = require(target.portals, "portals").urls().customer_url + "/signup"
         with urllib.request.urlopen(url, timeout=10) as page:  # reading the page works
             assert page.status == 200
         form = urllib.parse.urlencode({
