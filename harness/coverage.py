@@ -132,13 +132,26 @@ def combine_manual(auto: Coverage, manual: ManualResultLike) -> tuple[Coverage, 
     return auto, note
 
 
+def _not_applicable_note(scenarios: list[ScenarioResult]) -> str | None:
+    """Why scenarios could not apply on this target ("the target has no provisioning")."""
+    reasons = sorted({(s.error or "not applicable").removeprefix("not applicable: ")
+                      for s in scenarios if s.outcome is Outcome.NOT_APPLICABLE})
+    if not reasons:
+        return None
+    return (f"not applicable on this target ({'; '.join(reasons)}): it needs another "
+            "scenario, a manual result or a waiver")
+
+
 def _item_status(
     item: ChecklistItemLike, scenarios: list[ScenarioResult], manual: ManualResultLike | None
 ) -> ChecklistStatus:
-    auto = scenario_coverage([s.outcome for s in scenarios])
-    coverage, note = auto, None
+    # a scenario the target cannot answer verifies nothing and fails nothing
+    auto = scenario_coverage([s.outcome for s in scenarios
+                              if s.outcome is not Outcome.NOT_APPLICABLE])
+    coverage, note = auto, _not_applicable_note(scenarios)
     if manual is not None:
-        coverage, note = combine_manual(auto, manual)
+        coverage, said = combine_manual(auto, manual)
+        note = f"{said}; {note}" if note else said
     return ChecklistStatus(
         item_id=item.id,
         title=item.title,

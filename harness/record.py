@@ -40,6 +40,9 @@ class Outcome(StrEnum):
     INTERRUPTED = "interrupted"
     NOT_RUN = "not_run"
     REUSED = "reused"  # stage skipped because --golive-reuse found it prepared
+    # the target cannot answer what a step asks (it lacks the capability): never passed,
+    # and the checklist item it was to verify needs another way (scenario, manual, waiver)
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def ok(self) -> bool:

@@ -22,6 +22,7 @@ import pytest
 from pytest_bdd.parser import Scenario, Step
 
 from harness.pytest.collect import is_checklist_id, relative, rendered_scenario, template_of
+from harness.targets.base import CapabilityMissing
 from harness.record import (
     AccountCheck,
     Outcome,
@@ -152,6 +153,8 @@ class Recorder:
         """A step returned (``exception`` None) or raised."""
         if exception is None:
             outcome, error = Outcome.PASSED, None
+        elif isinstance(exception, CapabilityMissing):
+            outcome, error = Outcome.NOT_APPLICABLE, f"not applicable: {exception}"
         else:
             failed = isinstance(exception, AssertionError | pytest.fail.Exception)
             outcome, error = (Outcome.FAILED if failed else Outcome.ERROR), \
@@ -218,6 +221,10 @@ class Recorder:
                 running.outcome = Outcome.ERROR
                 running.error = _report_text(report)
             result.outcome = _first_bad(result) or Outcome.ERROR
+            inapplicable = next((s for s in result.steps
+                                 if s.outcome is Outcome.NOT_APPLICABLE), None)
+            if result.outcome is Outcome.NOT_APPLICABLE and inapplicable is not None:
+                result.error = inapplicable.error
             result.error = result.error or _report_text(report)
         elif all(s.outcome is Outcome.PASSED for s in result.steps) and result.steps:
             result.outcome = Outcome.PASSED
