@@ -22,7 +22,6 @@ import pytest
 from pytest_bdd.parser import Scenario, Step
 
 from harness.pytest.collect import is_checklist_id, relative, rendered_scenario, template_of
-from harness.targets.base import CapabilityMissing
 from harness.record import (
     AccountCheck,
     Outcome,
@@ -31,6 +30,7 @@ from harness.record import (
     scenario_from_dict,
     scenario_to_dict,
 )
+from harness.targets.base import CapabilityMissing
 
 SCENARIO_PROPERTY = "golive_scenario"
 ACCOUNT_PROPERTY = "golive_account"
