@@ -39,6 +39,7 @@ class GoliveOptions:
     reports: Path | None
     no_prepare: bool
     events: Path | None
+    parent: int | None  # golive run's pid: stop when it is gone
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -74,6 +75,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="append progress events as JSON lines to PATH (used by `golive run`)",
     )
+    group.addoption(
+        "--golive-parent",
+        metavar="PID",
+        type=int,
+        default=None,
+        help="stop the run (as on SIGTERM) when process PID is no longer pytest's parent "
+             "(used by `golive run`)",
+    )
 
 
 def read_options(config: pytest.Config) -> GoliveOptions:
@@ -93,6 +102,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         reports=(base / reports) if reports else None,
         no_prepare=bool(config.getoption("golive_no_prepare")),
         events=(base / events) if events else None,
+        parent=config.getoption("golive_parent"),
     )
 
 

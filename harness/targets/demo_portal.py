@@ -83,6 +83,11 @@ class DemoPortals:
         self._portal_engine = engine
         return server
 
+    def servers(self) -> list[str]:
+        """The servers this target runs until ``close()`` (`harness.started.RunsServers`)."""
+        server = self._portal_server
+        return [f"demo portals {server.url}"] if server is not None else []
+
     def stop_portals(self) -> None:
         """Stop the portal server of this process, if it runs. Idempotent."""
         with self._portal_lock:
