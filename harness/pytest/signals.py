@@ -52,6 +52,7 @@ def install() -> None:
     handler someone else installed is left alone)."""
     if threading.current_thread() is not threading.main_thread() or _previous:
         return
+    _received.clear()  # a new session (pytester runs several in one process)
     for signum in _STOPPING:
         current = signal.getsignal(signum)
         if current in (signal.SIG_DFL, None):
