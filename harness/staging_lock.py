@@ -7,6 +7,9 @@ file is keyed by the database's normalised identity (`harness.safety.normalise`:
 the resolved SQLite path, or engine, host, port and database) and lives in one
 folder per machine, ``$GOLIVE_LOCK_DIR`` or ``<tmp>/golive-locks``.
 
+For a PostgreSQL staging database the run also holds an advisory lock on the
+server (`harness.pg_lock`), so runs from other machines are refused too.
+
 It is an ``fcntl.flock`` on that file, so the kernel releases it when the
 holder's process ends in any way (a kill included): a lock left by a dead run
 is never in the way, and stale-lock detection needs no guessing by pid. The
@@ -32,7 +35,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from common.errors import EnvironmentProblem
-from harness.safety import normalise, safe_dsn
+from harness.pg_lock import PgLock
+from harness.safety import normalise, reveal, safe_dsn
 from harness.started import alive
 
 __all__ = ["LOCK_DIR_ENV", "Holder", "StagingInUse", "StagingLock", "lock_dir"]
@@ -77,6 +81,7 @@ class StagingLock:
         key = hashlib.sha256(identity.encode()).hexdigest()[:20]
         self.path = lock_dir() / f"staging-{key}.lock"
         self._fd: int | None = None
+        self._server = PgLock(reveal(dsn))
 
     @property
     def held(self) -> bool:
@@ -96,12 +101,18 @@ class StagingLock:
             raise StagingInUse(f"staging {self.shown} is in use by {who}; wait for it to "
                                f"finish or stop it (lock {self.path})") from None
         note = Holder(run_id, os.getpid(), socket.gethostname(), started_at, profile)
+        elsewhere = self._server.acquire(f"golive {run_id} pid {note.pid}@{note.host}")
+        if elsewhere is not None:  # another machine's run holds the server's lock
+            os.close(fd)
+            raise StagingInUse(f"staging {self.shown} is in use by {elsewhere.describe()}; "
+                               "wait for it to finish or stop it")
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(asdict(note)).encode("utf-8"), 0)
         self._fd = fd
 
     def release(self) -> None:
         """Empty the note and unlock; idempotent (the kernel unlocks on exit anyway)."""
+        self._server.release()
         fd, self._fd = self._fd, None
         if fd is None:
             return

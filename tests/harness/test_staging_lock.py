@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,5 +131,76 @@ def test_the_holders_note_is_readable_while_locked(tmp_path: Path) -> None:
         holder = StagingLock(f"sqlite:///{tmp_path}/staging.db").holder()
         assert holder is not None and holder.run_id == "r"
         assert time.monotonic() - started < 1
+    finally:
+        lock.release()
+
+
+# -- PostgreSQL: the server's advisory lock, for runs on other machines ------------------
+
+
+@pytest.mark.postgres
+def test_a_postgres_staging_is_locked_on_the_server_too(
+        pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = pg_server.create_database()
+    monkeypatch.setenv(LOCK_DIR_ENV, str(tmp_path / "machine-a"))
+    here = StagingLock(url)
+    here.acquire("RUN-A", "2026-12-01T10:00:00+00:00", "a/golive.yaml")
+    monkeypatch.setenv(LOCK_DIR_ENV, str(tmp_path / "machine-b"))  # its own lock folder
+    there = StagingLock(url)
+    try:
+        with pytest.raises(StagingInUse) as refused:
+            there.acquire("RUN-B", "2026-12-01T10:01:00+00:00", "b/golive.yaml")
+        message = refused.value.message
+        assert f"golive RUN-A pid {os.getpid()}@" in message
+        assert "per the PostgreSQL server" in message
+        assert not there.held
+    finally:
+        here.release()
+    there.acquire("RUN-B", "2026-12-01T10:02:00+00:00", "b/golive.yaml")
+    there.release()
+
+
+@pytest.mark.postgres
+def test_the_server_drops_the_lock_of_a_killed_run(
+        pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = pg_server.create_database()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), LOCK_DIR_ENV: str(tmp_path / "machine-a")}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, url, "RUN-A"], env=env,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    monkeypatch.setenv(LOCK_DIR_ENV, str(tmp_path / "machine-b"))
+    with pytest.raises(StagingInUse):
+        StagingLock(url).acquire("RUN-B", "t", "p")
+    holder.kill()
+    holder.wait()
+    lock = StagingLock(url)
+    deadline = time.monotonic() + 20  # the server notices the closed connection
+    while True:
+        try:
+            lock.acquire("RUN-B", "t", "p")
+            break
+        except StagingInUse:
+            assert time.monotonic() < deadline, "the server kept a dead run's lock"
+            time.sleep(0.2)
+    lock.release()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_lock_does_not_block_the_runs_own_restore(
+        pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_restore --clean into staging while this run's lock connection is open."""
+    from harness.pipeline import prepare
+    from tests.harness.test_pipeline import new_record, write_profile
+
+    monkeypatch.setenv("DEMO_HOME", str(tmp_path / "demo-home"))
+    staging = pg_server.create_database()
+    profile = write_profile(tmp_path, production=pg_server.create_database(), staging=staging)
+    lock = StagingLock(profile.environments.staging.dsn)
+    lock.acquire("RUN-A", "t", "p")
+    try:
+        record = new_record()
+        prepare(profile, record).close()
+        assert {s.outcome.value for s in record.stages} == {"passed", "skipped"}
     finally:
         lock.release()
