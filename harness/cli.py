@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
-import subprocess
+import signal
 import sys
 import tempfile
 import time
@@ -27,12 +28,14 @@ from rich.status import Status
 from rich.table import Table
 
 from common.errors import ConfigError, GoliveError, Problem
+from harness import unfinished
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
-from harness.record import Coverage, RunRecord, Verdict, new_run_id
+from harness.record import Coverage, RunRecord, RunStatus, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
+from harness.reports.verdict import verdict_line
 from harness.safety import assert_staging, reveal, safe_dsn
 from harness.signoff import acts as signoff_acts
 from harness.signoff import history as signoff_history
@@ -40,6 +43,8 @@ from harness.signoff import render as signoff_render
 from harness.signoff import show as signoff_show
 from harness.signoff.verify import verify_run
 from harness.smoke import READONLY_TAG
+from harness.supervise import Supervised
+from harness.unfinished import Settled
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
@@ -101,7 +106,8 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
     folder unless those arguments name paths; pytest's cache goes to golive's
     state folder, never into the user's features or profile folder."""
     cmd = [sys.executable, "-m", "pytest", f"--golive-profile={profile_path}",
-           f"--golive-run-id={run_id}", f"--golive-events={events}", "-q", "--no-header",
+           f"--golive-run-id={run_id}", f"--golive-events={events}",
+           f"--golive-parent={os.getpid()}", "-q", "--no-header",
            "-o", f"cache_dir={profile.state_dir / 'pytest-cache'}"]
     if release:
         cmd += ["--golive-release", release]
@@ -134,23 +140,30 @@ def _show(event: dict[str, Any], status: Status | None = None) -> None:
             out.print(f"           [dim]{event['error']}[/]", soft_wrap=True)
 
 
-def _follow(proc: subprocess.Popen[bytes], events: Path) -> dict[str, Any] | None:
-    """Show events while pytest runs; return the verdict event, if any."""
-    offset, verdict = 0, None
+def _follow(child: Supervised, events: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """Show events while pytest runs; return the verdict event and any error event."""
+    offset, verdict, error = 0, None, None
+    announced = False
     with out.status("starting pytest …") as status:
         while True:
-            done = proc.poll() is not None
-            offset, found = _read_events(events, offset, status)
-            verdict = found or verdict
+            done = child.poll() is not None
+            offset, found, failed = _read_events(events, offset, status)
+            verdict, error = found or verdict, failed or error
+            if child.stopping and not announced:
+                announced = True
+                out.print(f"[bold yellow]golive: received {child.received[0].name}[/]: "
+                          f"stopping the run (pytest has {child.grace:g} s to finish; a second "
+                          "signal stops it at once)", markup=True, soft_wrap=True)
             if done:
-                return verdict
+                return verdict, error
             time.sleep(0.2)
 
 
-def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[str, Any] | None]:
-    verdict = None
+def _read_events(events: Path, offset: int, status: Status
+                 ) -> tuple[int, dict[str, Any] | None, str | None]:
+    verdict, error = None, None
     if not events.is_file():
-        return offset, None
+        return offset, None, None
     with events.open(encoding="utf-8") as stream:
         stream.seek(offset)
         for line in iter(stream.readline, ""):
@@ -160,9 +173,11 @@ def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[s
             event = json.loads(line)
             if event.get("event") == "verdict":
                 verdict = event
+            elif event.get("event") == "error":
+                error = str(event.get("text"))
             else:
                 _show(event, status)
-    return offset, verdict
+    return offset, verdict, error
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -170,16 +185,21 @@ def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[s
 @click.option("--release", help="verify this release of the target (overrides target.release)")
 @click.option("--reuse", is_flag=True, help="reuse an already prepared staging database")
 @click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.option("--stop-grace", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="on SIGINT/SIGTERM/SIGHUP, seconds pytest gets to stop what it started and "
+                   "write its interrupted record before it is killed")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile_path: Path, release: str | None, reuse: bool, workers: int | None,
-        pytest_args: tuple[str, ...]) -> None:
+        stop_grace: float, pytest_args: tuple[str, ...]) -> None:
     """Prepare staging, run the features, gate and write the sign-off report.
 
-    Arguments after `--` go to pytest unchanged.
+    Arguments after `--` go to pytest unchanged. A signal stops the run: NO-GO in every
+    output, nothing left running, exit 128 + the signal's number.
     """
     profile = _load(profile_path, release)
-    _checklists(profile)  # a checklist error is a usage error before anything starts
+    checklists = _checklists(profile)  # a checklist error is a usage error before anything
     run_id = new_run_id()
+    run_dir = Path(profile.report.dir) / run_id
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
         events = Path(tmp) / "events.jsonl"
         log = Path(tmp) / "pytest.log"
@@ -188,28 +208,71 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
         out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
                   soft_wrap=True)
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-            try:
-                verdict = _follow(proc, events)
-            except KeyboardInterrupt:
-                proc.wait()
-                verdict = _follow(proc, events)
-        code = proc.returncode
-        if verdict is None or code not in (0, 1):
+        with Supervised(cmd, log, stop_grace) as child:
+            verdict, error = _follow(child, events)
+            settled = _settle(profile, checklists, run_id, run_dir, child)
+        code = child.returncode
+        if error is not None:
+            err.print(error, markup=False, soft_wrap=True)
+        elif not child.received and (verdict is None or code not in (0, 1)):
             err.print(log.read_text(encoding="utf-8", errors="replace").rstrip(), markup=False)
-        run_dir = Path(profile.report.dir) / run_id
         if run_dir.is_dir():  # keep pytest's own output with the run
             shutil.copyfile(log, run_dir / "pytest.log")
-    if verdict is not None:
+    _show_end(settled, verdict, code, run_dir)
+    if child.received:  # stopped: the shell's convention, whatever the record says
+        sys.exit(128 + int(child.received[0]))
+    sys.exit(_exit_of_pytest(code if code is not None else -1))
+
+
+def _settle(profile: Profile, checklists: Checklists, run_id: str, run_dir: Path,
+            child: Supervised) -> Settled:
+    """Finish what pytest could not (see harness.unfinished); ``why`` names the stop."""
+    code = child.returncode
+    why: str | None = None
+    status = RunStatus.INTERRUPTED
+    if child.received:
+        names = ", ".join(dict.fromkeys(s.name for s in child.received))
+        why = f"stopped by {names}"
+        if child.killed:
+            why += f"; pytest (pid {child.pid}) was killed"
+    elif code is not None and code < 0:
+        why = f"pytest (pid {child.pid}) was killed by {signal.Signals(-code).name}"
+        status = RunStatus.CRASHED
+    try:
+        return unfinished.settle(profile, checklists, run_id, run_dir, why, status)
+    except GoliveError as exc:
+        err.print(f"golive: {exc.headline}: {exc.message}", markup=False)
+        return Settled(None)
+
+
+def _show_end(settled: Settled, verdict: dict[str, Any] | None, code: int | None,
+              run_dir: Path) -> None:
+    record = settled.record
+    if record is not None and record.stopped:
+        shown = "; ".join(f"{s.what} ({s.how})" if not s.ok else s.what for s in record.stopped)
+        bad = any(not s.ok for s in record.stopped)
+        style = "bold red" if bad else "dim"
+        out.print(f"[{style}]golive stopped what it started: {shown}[/]", markup=True,
+                  soft_wrap=True)
+    if settled.finished_here and record is not None:
+        report = run_dir / "signoff.html"
+        line = verdict_line(record, _relative(report))
+        out.print(f"[bold red]{line}[/]", markup=True, soft_wrap=True)
+    elif verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
         out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
-    sys.exit(_exit_of_pytest(code))
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _exit_of_pytest(code: int) -> int:
     """pytest's status as golive's: 0/1 as they are, usage and collection errors 2."""
-    if code in (EXIT_GO, EXIT_NO_GO):
+    if code in (EXIT_GO, EXIT_NO_GO, EXIT_ENVIRONMENT):
         return code
     if code == 5:  # nothing collected: nothing was verified
         return EXIT_NO_GO
@@ -541,4 +604,5 @@ def smoke(ctx: click.Context, profile_path: Path, workers: int | None,
     """Post-go-live smoke: the @readonly scenarios against production; nothing is prepared
     and every write is refused. Same exit codes and reports as `golive run`."""
     ctx.invoke(run, profile_path=profile_path, release=None, reuse=False, workers=workers,
+               stop_grace=30.0,
                pytest_args=("--golive-smoke", "-m", READONLY_TAG, *pytest_args))

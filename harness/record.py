@@ -149,6 +149,18 @@ class GateRule:
 
 
 @dataclass
+class Stopped:
+    """Something golive started for this run (a sink, a sandbox, the billing service, a
+    portal server) and how it ended. ``ok`` is False when it could not be stopped: the
+    report then says it may still be running."""
+
+    what: str  # e.g. "SMTP sink smtp://127.0.0.1:40123"
+    how: str  # e.g. "stopped at the end of the run", "ended with pytest (pid 123)"
+    at: str | None = None
+    ok: bool = True
+
+
+@dataclass
 class RunRecord:
     run_id: str
     started_at: str
@@ -168,6 +180,7 @@ class RunRecord:
     failures: list[Failure] = field(default_factory=list)
     gate: list[GateRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: list[Stopped] = field(default_factory=list)  # what golive started and stopped
     extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
     schema_version: int = SCHEMA_VERSION
     mode: str = "verify"  # verify: staging before go-live | smoke: production after it
@@ -209,6 +222,7 @@ class RunRecord:
                 "gate": [GateRule(**g) for g in data.get("gate", [])],
                 "signoff": SignoffRecord.from_dict(data.get("signoff")),
                 "history": HistoryComparison.from_dict(data.get("history")),
+                "stopped": [Stopped(**s) for s in data.get("stopped", [])],
             }
         )
 

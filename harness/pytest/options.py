@@ -39,6 +39,7 @@ class GoliveOptions:
     reports: Path | None
     no_prepare: bool
     events: Path | None
+    parent: int | None  # golive run's pid: stop when it is gone
     smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
 
 
@@ -82,6 +83,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="append progress events as JSON lines to PATH (used by `golive run`)",
     )
+    group.addoption(
+        "--golive-parent",
+        metavar="PID",
+        type=int,
+        default=None,
+        help="stop the run (as on SIGTERM) when process PID is no longer pytest's parent "
+             "(used by `golive run`)",
+    )
 
 
 def read_options(config: pytest.Config) -> GoliveOptions:
@@ -102,6 +111,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         no_prepare=bool(config.getoption("golive_no_prepare")),
         events=(base / events) if events else None,
         smoke=bool(config.getoption("golive_smoke")),
+        parent=config.getoption("golive_parent"),
     )
 
 

@@ -24,6 +24,7 @@ from pytest_bdd.parser import Feature, Scenario, Step
 from common.errors import GoliveError
 from harness.checklists import Checklists, load_checklists
 from harness.config import Profile, load_profile
+from harness.pytest import signals
 from harness.pytest.collect import Validator, template_of
 from harness.pytest.context import GoliveContext
 from harness.pytest.lifecycle import Run
@@ -53,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.explicit and config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(profile.features.dir)]  # no paths given: the profile's features
     config.pluginmanager.register(GolivePlugin(config, options, profile, checklists), PLUGIN)
+    signals.install()
 
 
 def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
@@ -215,6 +217,12 @@ class GolivePlugin:
                     session.exitstatus = self.run.exit_status
         finally:
             self.run.close()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        try:
+            self.run.release()
+        finally:
+            signals.restore()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         line = self.run.line

@@ -10,6 +10,7 @@ from typing import Any
 from harness.config import Profile
 from harness.record import Outcome, RunRecord
 from harness.sinks import HttpSink, SmtpSink
+from harness.started import Ledger
 from harness.targets.base import Target
 from harness.targets.capabilities import PaymentSandbox
 from harness.targets.views import BillRunView
@@ -28,6 +29,11 @@ class StageContext:
     redirected: dict[str, Any] = field(default_factory=dict)
     bill_run: BillRunView | None = None
     started_at: dt.datetime | None = None
+    # what this preparation started and must stop on every exit path (see harness.started)
+    ledger: Ledger = field(default_factory=lambda: Ledger(None))
+    billing: str | None = None  # the billing service, from the bill run until it is stopped
+    # a reuse run: what the sinks captured while staging was prepared, replayed as evidence
+    replayed: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def run_date(self) -> dt.date:

@@ -32,7 +32,8 @@ from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
 from harness.targets.base import Target, require
 
-__all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
+__all__ = ["CAPTURES", "captures", "escaped", "lockdown", "outbound_check", "refresh",
+           "replay", "stop"]
 
 
 def _sinks(ctx: StageContext) -> dict[str, str]:
@@ -60,29 +61,63 @@ def _mail(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def refresh(ctx: StageContext) -> dict[str, Any]:
-    """Write what the sinks caught so far into ``record.extras["outbound"]``."""
+    """Write what the sinks caught so far into ``record.extras["outbound"]`` (after what a
+    reuse run replays from the preparation, see `replay`)."""
     section: dict[str, Any] = dict(ctx.record.extras.get("outbound") or {})
+    replayed = ctx.replayed
     for sink in ctx.sinks:
         if isinstance(sink, SmtpSink):
-            section["mail"] = [_mail(m) for m in sink.captured()]
+            section["mail"] = replayed.get("mail", []) + [_mail(m) for m in sink.captured()]
         elif isinstance(sink, HttpSink):
-            section["http"] = sink.captured()
+            section["http"] = replayed.get("http", []) + sink.captured()
     if ctx.payment is not None:
-        section["payment"] = ctx.payment.captured()
+        section["payment"] = replayed.get("payment", []) + ctx.payment.captured()
     ctx.record.extras["outbound"] = section
     return section
 
 
-def stop(ctx: StageContext) -> None:
-    """Record the captures one last time, then stop every sink."""
+def stop(ctx: StageContext, how: str = "stopped at the end of the run") -> None:
+    """Record the captures one last time, then stop every sink (noting each in the ledger)."""
     if ctx.sinks or ctx.payment is not None:
         refresh(ctx)
     for sink in ctx.sinks:
         sink.stop()
+        ctx.ledger.stop(_sink_name(sink), how)
     ctx.sinks.clear()
     if ctx.payment is not None:
         ctx.payment.stop()
+        ctx.ledger.stop(f"payment sandbox {ctx.payment.url}", how)
         ctx.payment = None
+
+
+def _sink_name(sink: Any) -> str:
+    return f"{'SMTP' if isinstance(sink, SmtpSink) else 'HTTP'} sink {sink.url}"
+
+
+# What a preparation keeps of the sinks' captures for a later reuse run (`replay`).
+CAPTURES = ("mail", "http", "payment", "expected", "invoices")
+
+
+def captures(ctx: StageContext) -> dict[str, Any]:
+    """What the sinks received while staging was prepared (after ``outbound_check``)."""
+    section = ctx.record.extras.get("outbound") or {}
+    return {key: section[key] for key in CAPTURES if key in section}
+
+
+def replay(ctx: StageContext, kept: dict[str, Any], prepared_at: str | None,
+           run_id: str | None) -> dict[str, Any]:
+    """A reuse run bills nothing, so its fresh sinks receive nothing from the bill run:
+    what the sinks of the preparation received (kept with the reuse marker) is put back
+    as this run's evidence, marked as replayed, and anything this run's sinks receive
+    (payments taken by scenarios) is added after it."""
+    ctx.replayed = {key: list(kept.get(key) or []) for key in ("mail", "http", "payment")}
+    section = refresh(ctx)
+    for key in ("expected", "invoices"):
+        if key in kept:
+            section[key] = kept[key]
+    section["replayed"] = {"prepared_at": prepared_at, "run_id": run_id,
+                           **{key: len(ctx.replayed[key]) for key in ctx.replayed}}
+    return section
 
 
 def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
@@ -110,8 +145,10 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     endpoints = outbound.endpoints()
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
+    ctx.ledger.start(_sink_name(smtp))
     http = HttpSink().start()
     ctx.sinks.append(http)
+    ctx.ledger.start(_sink_name(http))
     mapping: dict[str, str] = {}
     for endpoint in endpoints:
         if endpoint.kind == "mail":
@@ -119,6 +156,8 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         elif endpoint.kind == "payment":
             if ctx.payment is None:
                 ctx.payment = outbound.start_payment_sandbox()
+                if ctx.payment is not None:
+                    ctx.ledger.start(f"payment sandbox {ctx.payment.url}")
             base = ctx.payment.url if ctx.payment is not None else http.url
             mapping[endpoint.name] = base + urlsplit(endpoint.url).path
         else:  # provisioning and anything else that speaks HTTP

@@ -207,7 +207,7 @@ class Prepared:
     target: Any
     closed: list[bool] = field(default_factory=list)
 
-    def close(self) -> None:
+    def close(self, how: str = "stopped at the end of the run") -> None:
         self.closed.append(True)
         self.target.close()
 
@@ -224,7 +224,7 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
     """Replace harness.pipeline.prepare: records its stages, counts calls in ``calls``."""
 
     def prepare(profile: Any, record: RunRecord, reuse: bool = False, progress: Any = None,
-                on_stage: Any = None) -> Prepared:
+                on_stage: Any = None, on_start: Any = None, ledger: Any = None) -> Prepared:
         with calls.open("a", encoding="utf-8") as out:
             out.write("prepare\n")
         if fail is not None:

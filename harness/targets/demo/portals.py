@@ -51,6 +51,11 @@ class DemoPortals:
         self._engine = engine
         return server
 
+    def servers(self) -> list[str]:
+        """The portal server this process runs, if started (until ``stop()``)."""
+        server = self._server
+        return [f"demo portals {server.url}"] if server is not None else []
+
     def stop(self) -> None:
         """Stop the portal server of this process, if it runs. Idempotent."""
         with self._lock:

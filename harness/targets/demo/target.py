@@ -80,6 +80,10 @@ class DemoTarget:
             self.db.engine  # noqa: B018 — opening it learns the deployed release
         return self.db.release.name
 
+    def servers(self) -> list[str]:
+        """What this target runs until ``close()`` (`harness.started.RunsServers`)."""
+        return self.portals.servers()
+
     def close(self) -> None:
         """Stop the portal server (if started), then dispose of the engine. Idempotent."""
         try:
