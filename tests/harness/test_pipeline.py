@@ -16,6 +16,7 @@ from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
 from harness.stages import marker
 from harness.started import Ledger, read_ledger
+from harness.targets.base import require
 from harness.targets.loader import open_target
 from tests.stopping.project import port_open
 
@@ -261,7 +262,7 @@ def test_closing_a_prepared_staging_notes_everything_it_stops(root: Path) -> Non
     profile = write_profile(root)
     ledger = Ledger(None)
     prepared = prepare(profile, new_record(), ledger=ledger)
-    portal = prepared.target.portals().admin_url  # the demo starts its portals on demand
+    portal = require(prepared.target.portals, "portals").urls().admin_url  # the demo starts its portals on demand
     assert port_open(portal)
     prepared.close()
     prepared.close()  # idempotent
