@@ -262,7 +262,8 @@ def test_closing_a_prepared_staging_notes_everything_it_stops(root: Path) -> Non
     profile = write_profile(root)
     ledger = Ledger(None)
     prepared = prepare(profile, new_record(), ledger=ledger)
-    portal = require(prepared.target.portals, "portals").urls().admin_url  # the demo starts its portals on demand
+    # the demo starts its portals on demand
+    portal = require(prepared.target.portals, "portals").urls().admin_url
     assert port_open(portal)
     prepared.close()
     prepared.close()  # idempotent
