@@ -237,7 +237,7 @@ def run_case(case: Case, base: Path, tmp: Path) -> Ran:
         assert done.returncode == 0, f"setup line failed: {line}\n{done.stdout}{done.stderr}"
     before = {"production": digests(project / "var" / "production.db"),
               "staging": digests(project / "var" / "staging.db"),
-              "latest": digests(project / "reports" / "latest")}
+              "latest": _latest_state(project / "reports" / "latest")}
     argv = [_fill(a, project) for a in case.argv]
     if argv[0] in ("golive", "python", "pytest"):
         argv[0] = str(BIN / argv[0])
@@ -275,11 +275,18 @@ def _nothing_outside(ran: Ran) -> None:
     assert not outside, f"written outside the project: {outside}"
 
 
-def _latest_folder_intact(ran: Ran) -> None:
-    latest = ran.project / "reports" / "latest"
-    assert ran.before["latest"], "the case's setup must create reports/latest with files"
-    assert latest.is_dir() and not latest.is_symlink(), "the user's reports/latest was replaced"
-    assert digests(latest) == ran.before["latest"], "files in the user's reports/latest changed"
+def _latest_state(latest: Path) -> dict[str, str]:
+    """A symlink's target, or a folder's files and their digests."""
+    if latest.is_symlink():
+        return {"symlink →": os.readlink(latest)}
+    return digests(latest)
+
+
+def _latest_untouched(ran: Ran) -> None:
+    """The user's own ``reports/latest`` (made by the setup) is exactly as it was."""
+    assert ran.before["latest"], "the case's setup must create reports/latest"
+    assert _latest_state(ran.project / "reports" / "latest") == ran.before["latest"], \
+        "the user's reports/latest was replaced or changed"
 
 
 CHECKS: dict[str, Callable[[Ran], None]] = {
@@ -287,7 +294,7 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     "staging_untouched": _staging_untouched,
     "no_tmp_left": _no_tmp_left,
     "nothing_outside": _nothing_outside,
-    "latest_folder_intact": _latest_folder_intact,
+    "latest_untouched": _latest_untouched,
 }
 
 

@@ -56,6 +56,7 @@ from harness.record import (
     now,
 )
 from harness.reports import write_reports
+from harness.reports.latest import foreign_latest
 from harness.reports.verdict import verdict_line
 from harness.targets import Target, TargetError, open_target
 
@@ -84,6 +85,7 @@ class Run:
         self.accounts: list[AccountCheck] = []
         self.collection_errors: list[str] = []
         self.line: str | None = None  # the verdict line, once finished
+        self.notices: list[str] = []  # shown above the verdict line
         self.exit_status: int | None = None
         self._state: PreparedState | None = None
         self._prepare_attempted = False
@@ -259,8 +261,11 @@ class Run:
         decide(record, gate, dt.date.today())
         code = exit_code(record, gate.go_with_waivers_passes_ci)
         clear_collections(self.run_dir)
-        paths = write_reports(record, self.run_dir, self.profile.report.title,
-                              self.run_dir.parent / "latest")
+        latest = self.run_dir.parent / "latest"
+        paths = write_reports(record, self.run_dir, self.profile.report.title, latest)
+        if "latest" not in paths:  # a folder of the user's is named latest: left alone
+            self.notices.append(foreign_latest(latest) or f"{latest}: not updated")
+            self.events.emit("message", text=self.notices[-1])
         self.journal.close(remove=True)  # merged into run.json now
         report = paths.get("signoff.html") or self.run_json
         self.line = verdict_line(record, _shown(report), len(self.collection_errors))
