@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
+from rich import box
 from rich.status import Status
 from rich.table import Table
 
@@ -31,6 +31,7 @@ from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.safety import assert_staging, reveal, safe_dsn
+from harness.terminal import err, inert, line, out, styled
 from sanitize.api import DEFAULT_ALLOW_DOMAINS, DEFAULT_ALLOW_HOSTS, take_original_sample
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
@@ -42,12 +43,10 @@ _OUTCOME_STYLE = {"passed": "green", "reused": "green", "failed": "red", "error"
                   "undefined": "red", "skipped": "yellow", "not_run": "yellow",
                   "interrupted": "yellow"}
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 def _fail(exc: GoliveError) -> NoReturn:
-    err.print(f"[bold red]golive: {exc.headline}[/]: {exc.message}", markup=True)
+    err.print(line((f"golive: {exc.headline}", "bold red"), ": ", exc.message), soft_wrap=True)
     sys.exit(exc.exit_code)
 
 
@@ -103,25 +102,27 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
 
 
 def _show(event: dict[str, Any], status: Status | None = None) -> None:
+    """One progress event; every text in it is the user's or the target's: never markup."""
     kind = event.get("event")
     if kind == "message":
         text = str(event.get("text"))
         if status is not None:
-            status.update(text)
+            status.update(styled(text))
         if not text.startswith("["):  # "[3/7] restore …" is progress, anything else a note
-            out.print(f"  [dim]{text}[/]", markup=True, soft_wrap=True)
+            out.print(line("  ", (text, "dim")), soft_wrap=True)
     elif kind == "stage":
         outcome = str(event.get("outcome") or "")
         style = _OUTCOME_STYLE.get(outcome, "cyan")
         extra = f" — {event['error']}" if event.get("error") else ""
-        out.print(f"  stage    [{style}]{outcome or '…':<11}[/] {event.get('name')}{extra}")
+        out.print(line("  stage    ", (f"{outcome or '…':<11}", style), " ",
+                       event.get("name"), extra), soft_wrap=True)
     elif kind == "scenario":
         outcome = str(event.get("outcome"))
         style = _OUTCOME_STYLE.get(outcome, "white")
-        out.print(f"  scenario [{style}]{outcome:<11}[/] {event.get('feature')}: "
-                  f"{event.get('name')}", soft_wrap=True)
+        out.print(line("  scenario ", (f"{outcome:<11}", style), " ", event.get("feature"),
+                       ": ", event.get("name")), soft_wrap=True)
         if event.get("error") and outcome != "passed":
-            out.print(f"           [dim]{event['error']}[/]", soft_wrap=True)
+            out.print(line("           ", (event["error"], "dim")), soft_wrap=True)
 
 
 def _follow(proc: subprocess.Popen[bytes], events: Path) -> dict[str, Any] | None:
@@ -176,8 +177,8 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
         cmd = _pytest_command(profile, profile_path, release, reuse, workers, run_id, events,
                               pytest_args)
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
-        out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
-                  soft_wrap=True)
+        out.print(line(("golive run", "bold"), f" {run_id} — ", profile.name, " — target ",
+                       target), soft_wrap=True)
         with log.open("wb") as sink:
             proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
             try:
@@ -185,15 +186,20 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
             except KeyboardInterrupt:
                 proc.wait()
                 verdict = _follow(proc, events)
+            except BaseException:  # a bug of ours while following: never orphan the run
+                if proc.poll() is None:
+                    proc.terminate()
+                    proc.wait()
+                raise
         code = proc.returncode
         if verdict is None or code not in (0, 1):
-            err.print(log.read_text(encoding="utf-8", errors="replace").rstrip(), markup=False)
+            err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
         run_dir = Path(profile.report.dir) / run_id
         if run_dir.is_dir():  # keep pytest's own output with the run
             shutil.copyfile(log, run_dir / "pytest.log")
     if verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
-        out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
+        out.print(styled(verdict["line"], style), soft_wrap=True)
     sys.exit(_exit_of_pytest(code))
 
 
@@ -233,10 +239,11 @@ def report(profile_path: Path, run: str) -> None:
     record = RunRecord.load(run_json)
     verdict = effective_verdict(record)
     for name, path in paths.items():
-        out.print(f"  {name:<14} {path}")
+        out.print(line(f"  {name:<14} ", path), soft_wrap=True)
     style = "bold green" if verdict is Verdict.GO else "bold red"
-    out.print(f"[{style}]golive: {verdict.value}[/] (run {record.run_id}, "
-              f"{record.status.value}); report: {paths.get('signoff.html')}")
+    out.print(line((f"golive: {verdict.value}", style), " (run ", record.run_id, ", ",
+                   record.status.value, "); report: ", paths.get("signoff.html")),
+              soft_wrap=True)
     passes = verdict is Verdict.GO or (
         verdict is Verdict.GO_WITH_WAIVERS and record.exit_status == EXIT_GO)
     sys.exit(EXIT_GO if passes else EXIT_NO_GO)
@@ -250,7 +257,7 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
     try:
         record = RunRecord.load(run_json)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"golive: ignoring {run_json}: {exc}")
+        err.print(line("golive: ignoring ", run_json, ": ", exc))
         return None, {}
     return record, {c.item_id: c.coverage.value for c in record.checklist}
 
@@ -263,20 +270,24 @@ def checklist(profile_path: Path) -> None:
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
     for notice in checklists.notices:
-        out.print(f"[bold]Notice:[/] {notice}")
+        out.print(line(("Notice:", "bold"), " ", notice), soft_wrap=True)
     title = f"coverage in run {record.run_id}" if record else "coverage (no run yet)"
-    table = Table(title=f"{len(checklists.items)} checklist items — {title}")
+    table = Table(title=styled(f"{len(checklists.items)} checklist items — {title}"),
+                  box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "title", "critical", "severity", "owner", "mode", "coverage"):
-        table.add_column(column, no_wrap=column != "title", overflow="fold")
+        # the title gets the room; a narrow terminal wraps the others instead of hiding it
+        table.add_column(column, overflow="fold", no_wrap=column == "id")
     for item in checklists.items:
         state = coverage.get(item.id, Coverage.UNCOVERED.value) if record else "—"
         style = "green" if state in ("verified", "manual_pass") else (
             "dim" if state == "—" else "red")
-        table.add_row(item.id, item.title, "yes" if item.critical else "no",
-                      str(item.severity), item.owner, item.mode, f"[{style}]{state}[/]")
+        table.add_row(*(styled(v) for v in (item.id, item.title,
+                                            "yes" if item.critical else "no",
+                                            item.severity, item.owner, item.mode)),
+                      styled(state, style))
     out.print(table)
     for warning in checklists.warnings:
-        err.print(f"warning: {warning.format()}", markup=False)
+        err.print(line("warning: ", warning.format()), soft_wrap=True)
     sys.exit(EXIT_GO)
 
 
@@ -284,17 +295,19 @@ def checklist(profile_path: Path) -> None:
 def _show_scan(result: ScanResult, shown: str) -> None:
     """Counts per table, column and detector; never a value."""
     if result.clean:
-        out.print(f"[bold green]clean[/]: {shown} — {result.tables} tables, {result.columns} "
-                  f"text columns, {result.values} values, no residue ({result.seconds}s)")
+        out.print(line(("clean", "bold green"), f": {inert(shown)} — {result.tables} tables, "
+                       f"{result.columns} text columns, {result.values} values, no residue "
+                       f"({result.seconds}s)"), soft_wrap=True)
         return
-    table = Table(title=f"residue in {shown}")
+    table = Table(title=styled(f"residue in {shown}"))
     for column in ("table", "column", "detector", "values"):
         table.add_column(column)
     for finding in result.findings:
-        table.add_row(finding.table, finding.column, finding.detector, str(finding.count))
+        table.add_row(*(styled(v) for v in (finding.table, finding.column, finding.detector,
+                                            finding.count)))
     out.print(table)
     totals = ", ".join(f"{d} {n}" for d, n in result.by_detector().items())
-    out.print(f"[bold red]residue[/]: {totals}")
+    out.print(line(("residue", "bold red"), ": ", totals), soft_wrap=True)
 
 
 @main.command()
@@ -339,8 +352,8 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
         _fail(exc)
     for result in results:
         rows = sum(result.rows_changed.values())
-        out.print(f"sanitized {shown} with {result.source}: {result.rules_applied} rules, "
-                  f"{rows} rows changed in {len(result.rows_changed)} tables "
-                  f"({result.seconds}s)")
+        out.print(line(f"sanitized {inert(shown)} with ", result.source,
+                       f": {result.rules_applied} rules, {rows} rows changed in "
+                       f"{len(result.rows_changed)} tables ({result.seconds}s)"), soft_wrap=True)
     _show_scan(residue, shown)
     sys.exit(EXIT_GO if residue.clean else EXIT_NO_GO)
