@@ -289,7 +289,23 @@ def _latest_untouched(ran: Ran) -> None:
         "the user's reports/latest was replaced or changed"
 
 
+def _csv_neutral(ran: Ran) -> None:
+    """defects.csv has failures, and no cell a spreadsheet would run as a formula."""
+    import csv
+
+    found = ran.latest_run_json()
+    assert found is not None, "no run was recorded"
+    with (found.parent / "defects.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert len(rows) > 1, "defects.csv lists no failure"
+    risky = [c for row in rows[1:] for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not risky, f"cells a spreadsheet would run: {risky}"
+    quoted = [c for row in rows[1:] for c in row if c[:1] == "'"]
+    assert quoted, "no cell was neutralised: the case put no formula-like text in the report"
+
+
 CHECKS: dict[str, Callable[[Ran], None]] = {
+    "csv_neutral": _csv_neutral,
     "production_untouched": _production_untouched,
     "staging_untouched": _staging_untouched,
     "no_tmp_left": _no_tmp_left,

@@ -48,7 +48,7 @@ def _write(path: Path, text: str) -> Path:
     """Atomically; a failed write (a full disk) leaves no ``.tmp`` behind."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8", newline="")  # exactly these bytes
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

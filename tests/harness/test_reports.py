@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -13,8 +14,17 @@ import pytest
 
 from harness.coverage import compute_coverage
 from harness.gate import decide
-from harness.record import AccountCheck, Outcome, RunRecord, RunStatus, StepResult, Verdict
+from harness.record import (
+    AccountCheck,
+    Failure,
+    Outcome,
+    RunRecord,
+    RunStatus,
+    StepResult,
+    Verdict,
+)
 from harness.reports import ReportError, load_and_render, render_html, write_reports
+from harness.reports.defects import COLUMNS, render_defects
 from tests.harness.gate_records import ITEMS, Rules, good_record, scenario
 
 TODAY = dt.date(2026, 11, 3)
@@ -241,6 +251,32 @@ def test_defects_csv_defuses_formulas(tmp_path: Path) -> None:
     record.scenarios.append(scenario("=HYPERLINK(\"http://x\")", [], Outcome.FAILED))
     rows = list(csv.reader(write_reports(gated(record), tmp_path)["defects.csv"].open()))
     assert rows[1][2].startswith("'=")
+
+
+@pytest.mark.parametrize("start", ["-", "=", "+", "@", "\t", "\r", "\n", "-1"])
+def test_every_defects_csv_cell_that_could_be_a_formula_is_quoted(start: str) -> None:
+    """Each column, each dangerous first character (negative numbers too, per OWASP)."""
+    payload = f"{start}cmd|' /C calc'!A0"
+    record = good_record()
+    record.run_id = payload
+    record.failures = [Failure(source=payload, title=payload, message=payload,
+                               severity="high", checklist_ids=[payload], found_on=payload,
+                               due_date=payload, nodeid=payload, waived_by=payload)]
+    rows = list(csv.reader(io.StringIO(render_defects(record), newline="")))
+    cells = rows[1]
+    assert len(cells) == len(COLUMNS)
+    text_cells = [c for name, c in zip(COLUMNS, cells, strict=True)
+                  if name not in ("severity", "resolution", "status")]
+    assert text_cells and all(c == "'" + payload for c in text_cells), cells
+    assert cells[COLUMNS.index("status")] == f"waived by {payload}"
+
+
+def test_ordinary_defects_csv_cells_are_left_alone() -> None:
+    record = good_record()
+    record.failures = [Failure("scenario", "Bob is billed 12.00", "AssertionError: x", "high")]
+    row = list(csv.reader(io.StringIO(render_defects(record))))[1]
+    assert row[COLUMNS.index("title")] == "Bob is billed 12.00"
+    assert row[COLUMNS.index("message")] == "AssertionError: x"
 
 
 # -- HTML ------------------------------------------------------------------------------
