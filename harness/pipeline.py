@@ -112,7 +112,8 @@ def prepare(
         if not any(s.outcome is Outcome.FAILED for s in record.stages):
             # staging that let traffic escape is never reused: its escapes would be lost
             marker.write(profile, _key(ctx, ctx.backup),
-                         {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES})
+                         {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES},
+                         {"sanitize": record.extras.get("sanitize")})
     except BaseException:
         lockdown.stop(ctx)
         target.close()
@@ -214,6 +215,9 @@ def _reuse(ctx: StageContext, found: dict[str, Any], done: StageDone,
             name=name, outcome=Outcome.REUSED, started_at=now().isoformat(),
             evidence={"prepared_at": found.get("prepared_at"), **(evidence.get(name) or {})}))
     ctx.record.reused = True
+    sanitized = (found.get("sections") or {}).get("sanitize")
+    if isinstance(sanitized, dict):  # the scan of the preparation this run reuses
+        ctx.record.extras["sanitize"] = {**sanitized, "reused_from": found.get("prepared_at")}
     ctx.record.notes.append(
         f"--golive-reuse: staging was prepared at {found.get('prepared_at')} for backup "
         f"sha256 {str(found.get('backup_sha256'))[:16]}…, release {found.get('release')}, "

@@ -29,11 +29,14 @@ def clear(profile: Profile) -> None:
     marker_path(profile).unlink(missing_ok=True)
 
 
-def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any]) -> Path:
+def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
+          sections: dict[str, Any] | None = None) -> Path:
+    """``sections``: run-record sections a reusing run needs as evidence (the sanitize scan)."""
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(),
-            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages}
+            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
+            "sections": sections or {}}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

@@ -145,8 +145,8 @@ def test_junit_never_lets_an_unverified_scenario_pass(tmp_path: Path) -> None:
     suite = root.find("testsuite")
     assert suite is not None
     assert suite.get("skipped") == "0"
-    # 6 scenarios + 2 stages + the gate
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("9", "4", "2")
+    # 6 scenarios + 4 stages + the gate
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("11", "4", "2")
 
 
 def test_junit_gate_case_fails_on_no_go_and_passes_on_go(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_junit_gate_case_fails_on_no_go_and_passes_on_go(tmp_path: Path) -> None
 def test_junit_interrupted_run_fails_the_gate_and_unfinished_stage(tmp_path: Path) -> None:
     record = good_record()
     record.status = RunStatus.INTERRUPTED
-    record.stages[1].outcome = Outcome.INTERRUPTED
+    record.stages[-1].outcome = Outcome.INTERRUPTED
     by_name = cases(junit(tmp_path, gated(record)))
     gate_failure = by_name["golive::gate"].find("failure")
     assert gate_failure is not None and "interrupted" in (gate_failure.get("message") or "")
