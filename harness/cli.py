@@ -88,8 +88,11 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
 
     The plugin (a ``pytest11`` entry point) collects the profile's features
     folder unless those arguments name paths; pytest's cache goes to golive's
-    state folder, never into the user's features or profile folder."""
-    cmd = [sys.executable, "-m", "pytest", f"--golive-profile={profile_path}",
+    state folder, never into the user's features or profile folder. ``-P``: the
+    current folder is not put on ``sys.path`` (as with the ``pytest`` command),
+    so a project folder named like a golive package (``sanitize/`` for its
+    rules, ``steps/``) cannot shadow golive's own."""
+    cmd = [sys.executable, "-P", "-m", "pytest", f"--golive-profile={profile_path}",
            f"--golive-run-id={run_id}", f"--golive-events={events}", "-q", "--no-header",
            "-o", f"cache_dir={profile.state_dir / 'pytest-cache'}"]
     if release:
@@ -192,7 +195,8 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
                     proc.wait()
                 raise
         code = proc.returncode
-        if verdict is None or code not in (0, 1):
+        if verdict is None or code not in (EXIT_GO, EXIT_NO_GO, EXIT_ENVIRONMENT):
+            # no verdict line, or one that cannot say why (a usage or collection error)
             err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
         run_dir = Path(profile.report.dir) / run_id
         if run_dir.is_dir():  # keep pytest's own output with the run

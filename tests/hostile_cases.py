@@ -42,6 +42,8 @@ class Case(BaseModel):
     about: str
     project: Literal["demo", "fake"]
     setup: list[str] = Field(default_factory=list)
+    teardown: list[str] = Field(default_factory=list)
+    skip_unless: str | None = None
     edit: dict[str, Any] = Field(default_factory=dict)
     files: dict[str, str] = Field(default_factory=dict)
     env: dict[str, str] = Field(default_factory=dict)
@@ -148,6 +150,7 @@ class Ran:
     code: int
     output: str
     before: dict[str, dict[str, str]]  # snapshots the checks compare with
+    env: dict[str, str]
 
     def latest_run_json(self) -> Path | None:
         runs = sorted((self.project / "reports").glob("*/run.json"),
@@ -220,8 +223,34 @@ def _processes_in(project: Path) -> list[int]:
     return found
 
 
+def _bash(line: str, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", _fill(line, project)], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def skip_reason(case: Case) -> str | None:
+    """Why this machine cannot run the case (its ``skip_unless`` line failed in an empty
+    temporary folder), else None."""
+    import tempfile
+
+    if case.skip_unless is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="golive-probe-") as probe:
+        done = _bash(case.skip_unless, Path(probe), environment({}, Path(probe)))
+    if done.returncode == 0:
+        return None
+    return f"this machine cannot: {case.skip_unless} ({(done.stderr or done.stdout).strip()})"
+
+
+def teardown(ran: Ran) -> None:
+    """The case's teardown lines (e.g. unmount), each run even if another fails."""
+    for line in ran.case.teardown:
+        _bash(line, ran.project, ran.env)
+
+
 def run_case(case: Case, base: Path, tmp: Path) -> Ran:
-    """Copy the base project to ``tmp/project``, spoil it as the case says, run the command."""
+    """Copy the base project to ``tmp/project``, spoil it as the case says, run the command.
+    The caller runs `verify`, then `teardown` (the checks may need what setup mounted)."""
     project = tmp / "project"
     shutil.copytree(base_project(case.project, base), project, symlinks=True)
     for name, text in case.files.items():
@@ -231,10 +260,19 @@ def run_case(case: Case, base: Path, tmp: Path) -> Ran:
     if case.edit:
         _edit_profile(project, case.edit)
     env = environment(case.env, project)
-    for line in case.setup:
-        done = subprocess.run(["bash", "-c", _fill(line, project)], cwd=project, env=env,
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, f"setup line failed: {line}\n{done.stdout}{done.stderr}"
+    ran = Ran(case, project, -1, "", {}, env)
+    try:
+        for line in case.setup:
+            done = _bash(line, project, env)
+            assert done.returncode == 0, f"setup failed: {line}\n{done.stdout}{done.stderr}"
+        return _run_command(ran)
+    except BaseException:
+        teardown(ran)
+        raise
+
+
+def _run_command(ran: Ran) -> Ran:
+    case, project, env = ran.case, ran.project, ran.env
     before = {"production": digests(project / "var" / "production.db"),
               "staging": digests(project / "var" / "staging.db"),
               "latest": _latest_state(project / "reports" / "latest")}
@@ -243,7 +281,8 @@ def run_case(case: Case, base: Path, tmp: Path) -> Ran:
         argv[0] = str(BIN / argv[0])
     done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
                           timeout=case.timeout, check=False, stdin=subprocess.DEVNULL)
-    return Ran(case, project, done.returncode, done.stdout + done.stderr, before)
+    ran.code, ran.output, ran.before = done.returncode, done.stdout + done.stderr, before
+    return ran
 
 
 # -- named extra assertions ------------------------------------------------------------------

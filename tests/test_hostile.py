@@ -17,9 +17,12 @@ One YAML file per case, grouped by area (``tests/data/hostile/<area>/<case>.yaml
     absent: [Traceback]                          # must not appear (this is the default)
     check: production_untouched                  # named extra assertion(s), see CHECKS
     timeout: 600                                 # seconds (optional)
+    skip_unless: mount -t tmpfs tmpfs x && umount x   # optional: a bash line this machine
+                                                 #   must pass (run in an empty folder), else skip
+    teardown: [umount reports]                   # optional: bash lines after the checks
 
-Order: copy the project, write ``files``, apply ``edit``, run ``setup``, run ``argv``.
-After every case no process may be left running in the project.
+Order: copy the project, write ``files``, apply ``edit``, run ``setup``, run ``argv``,
+check, ``teardown``. After every case no process may be left running in the project.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile_cases import CASES, case_files, load_case, run_case, verify
+from tests.hostile_cases import (
+    CASES,
+    case_files,
+    load_case,
+    run_case,
+    skip_reason,
+    teardown,
+    verify,
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +57,15 @@ def hostile_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("path", case_files(),
                          ids=lambda p: p.relative_to(CASES).with_suffix("").as_posix())
 def test_hostile_case(path: Path, hostile_base: Path, tmp_path: Path) -> None:
-    verify(run_case(load_case(path), hostile_base, tmp_path))
+    case = load_case(path)
+    reason = skip_reason(case)
+    if reason is not None:
+        pytest.skip(reason)
+    ran = run_case(case, hostile_base, tmp_path)
+    try:
+        verify(ran)
+    finally:
+        teardown(ran)
 
 
 def test_every_case_file_is_valid() -> None:

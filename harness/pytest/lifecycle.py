@@ -1,13 +1,17 @@
 """One golive run inside one pytest session, from start to verdict, in the order it happens.
 
 1. **start** — the controller (the sole process, or the xdist controller)
+   checks the run folder can be written (else exit 3, nothing written),
    creates the run record and saves it at once as NO-GO / running, so a killed
    run leaves a NO-GO record behind.
-2. **collected** — every scenario is known before anything runs (workers
-   write their collection for the controller, see `exchange`).
+2. **collected** — every scenario is known before anything runs, and what
+   the selected ones need from the machine (workers write their collection
+   for the controller, see `exchange`).
 3. **prepare** — exactly once, after collection validated every feature
    (unknown tags and undefined steps stop the run before anything is restored
-   or billed): without xdist when collection finishes, under xdist when the
+   or billed) and `preflight` found what the run needs (a browser, disk room;
+   else a failed ``preflight`` stage and exit 3 before the first stage):
+   without xdist when collection finishes, under xdist when the
    first worker's collection arrives (scheduling waits for that hook, so no
    scenario starts before preparation ended). Workers learn the outcome from
    ``prepared.json``.
@@ -28,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import GoliveError
-from harness import pipeline
+from common.errors import EnvironmentProblem, GoliveError
+from harness import pipeline, preflight
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
@@ -40,6 +44,7 @@ from harness.pytest.exchange import (
     PreparedState,
     clear_collections,
     read_collection,
+    read_needs,
     read_prepared,
     write_collection,
     write_prepared,
@@ -81,6 +86,7 @@ class Run:
         self.events = Events(options.events if self.controller else None)
         self.journal = Journal(run_dir)
         self.skeletons: list[ScenarioResult] = []
+        self.needs: set[str] | None = None  # what the selected scenarios need (a browser)
         self.results: dict[str, ScenarioResult] = {}
         self.accounts: list[AccountCheck] = []
         self.collection_errors: list[str] = []
@@ -101,6 +107,10 @@ class Run:
     def start(self, collect_only: bool) -> None:
         if not self.controller or collect_only:
             return
+        try:  # nothing is written before we know it can be
+            checked = preflight.reports(self.run_dir)
+        except EnvironmentProblem as exc:
+            pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
         target = self.profile.target
         self.record = RunRecord(
             run_id=self.run_id,
@@ -111,15 +121,16 @@ class Run:
             bill_run_date=self.profile.bill_run.date.isoformat(),
             reused=self.options.reuse,
         )
+        self.record.extras["preflight"] = checked
         self.record.save(self.run_json)
         self.events.emit("start", run_id=self.run_id, run_dir=str(self.run_dir))
 
     # -- 2. collected --------------------------------------------------------------
-    def collected(self, scenarios: list[ScenarioResult]) -> None:
+    def collected(self, scenarios: list[ScenarioResult], needs: set[str]) -> None:
         if self.controller:
-            self.skeletons = scenarios
+            self.skeletons, self.needs = scenarios, needs
         elif self.worker is not None:
-            write_collection(self.run_dir, self.worker, scenarios)
+            write_collection(self.run_dir, self.worker, scenarios, needs)
 
     def collection_error(self, text: str) -> None:
         if self.controller:
@@ -146,6 +157,17 @@ class Run:
             return PreparedState(ok=True, bill_run=BillRunInfo(None, self.profile.bill_run.date,
                                                                 None))
         started = time.perf_counter()
+        try:
+            needs = self.needs if self.needs is not None else read_needs(self.run_dir)
+            record.extras["preflight"] = {**(record.extras.get("preflight") or {}),
+                                          **preflight.machine(self.profile, needs)}
+        except EnvironmentProblem as exc:  # before the first stage: staging is untouched
+            self._prepare_exit = exc.exit_code
+            record.stages.append(StageResult(
+                name="preflight", outcome=Outcome.ERROR, started_at=now().isoformat(),
+                duration=round(time.perf_counter() - started, 3), error=exc.message))
+            self.events.emit("stage", name="preflight", outcome="error", error=exc.message)
+            return PreparedState.failed(f"{exc.headline}: {exc.message}")
         try:
             prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
                                         progress=self._say, on_stage=self._stage_done)

@@ -125,7 +125,7 @@ class GolivePlugin:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         self.validator.validate(session, config, items)
-        self.run.collected(self.recorder.skeletons(items))
+        self.run.collected(self.recorder.skeletons(items), self.validator.needs)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

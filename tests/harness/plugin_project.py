@@ -251,6 +251,7 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
 
 
 def latest_record(root: Path) -> RunRecord:
-    runs = [p for p in (root / "reports").iterdir() if p.name != "latest" and p.is_dir()]
+    runs = [p for p in (root / "reports").iterdir()
+            if p.name != "latest" and not p.name.startswith(".") and p.is_dir()]
     assert len(runs) == 1, runs
     return RunRecord.load(runs[0] / "run.json")
