@@ -195,8 +195,8 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
                     proc.wait()
                 raise
         code = proc.returncode
-        if verdict is None or code not in (EXIT_GO, EXIT_NO_GO, EXIT_ENVIRONMENT):
-            # no verdict line, or one that cannot say why (a usage or collection error)
+        if verdict is None or verdict.get("collection_errors"):
+            # no verdict line, or one that cannot say why: pytest's own output does
             err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
         run_dir = Path(profile.report.dir) / run_id
         if run_dir.is_dir():  # keep pytest's own output with the run
@@ -347,10 +347,11 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
         if rules is None and not scripts:
             raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",
                                        "no rules and no scripts: nothing to sanitize with")])
-        sample = take_original_sample(target, rules) if rules is not None else None
+        salt = profile.sanitize.secret()
+        sample = take_original_sample(target, rules, salt) if rules is not None else None
         results = [sanitize_scripts(target, scripts)] if scripts else []
         if rules is not None:
-            results.append(sanitize_database(target, rules))
+            results.append(sanitize_database(target, rules, salt))
         residue = scan_database(target, originals=sample)
     except GoliveError as exc:
         _fail(exc)

@@ -8,7 +8,8 @@ fix it, before anything is written to staging:
 * ``reports`` — the run folder can be created and written, with room to spare
   (checked before the run record is first saved);
 * ``machine`` — room for the staging copy of a SQLite database, golive's state
-  folder writable, and Chromium (it is started once) when the selected
+  folder writable, the sanitize rules and their secret salt (a configuration
+  error, exit 2), and Chromium (it is started once) when the selected
   scenarios use the browser.
 """
 
@@ -23,6 +24,8 @@ from typing import Any
 from common.errors import EnvironmentProblem
 from harness.browser import Browser, chromium_path
 from harness.config import Profile
+from sanitize.keyed import resolve_salt
+from sanitize.rules import load_rules
 
 __all__ = ["MIN_FREE_BYTES", "machine", "reports"]
 
@@ -106,10 +109,23 @@ def _browser(profile: Profile) -> str:
         browser.close()
 
 
+def _sanitize_ready(profile: Profile) -> dict[str, Any]:
+    """The rule file loads and its salt is there (SaltMissing, ConfigError: exit 2), so a
+    missing secret is not found after staging was restored."""
+    section = profile.sanitize
+    if not section.enabled or section.rules is None:
+        return {}
+    rules = load_rules(Path(section.rules))
+    resolve_salt(section.secret(), rules.model.salt_env)
+    return {"sanitize_salt": "profile" if section.salt is not None else rules.model.salt_env}
+
+
 def machine(profile: Profile, needs: Iterable[str]) -> dict[str, Any]:
-    """Everything the stages and the selected scenarios need; evidence for the record."""
+    """Everything the stages and the selected scenarios need; evidence for the record.
+    Raises EnvironmentProblem (exit 3), or a configuration error (exit 2)."""
     _writable(profile.state_dir, "golive's state folder", "report.state_dir")
     evidence = _staging_room(profile)
+    evidence.update(_sanitize_ready(profile))
     wanted = set(needs)
     evidence["needs"] = sorted(wanted)
     if "browser" in wanted:

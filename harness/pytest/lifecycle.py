@@ -9,8 +9,9 @@
    for the controller, see `exchange`).
 3. **prepare** — exactly once, after collection validated every feature
    (unknown tags and undefined steps stop the run before anything is restored
-   or billed) and `preflight` found what the run needs (a browser, disk room;
-   else a failed ``preflight`` stage and exit 3 before the first stage):
+   or billed) and `preflight` found what the run needs (a browser, disk room,
+   the sanitize salt; else a failed ``preflight`` stage and exit 3, or 2 for
+   a configuration problem, before the first stage):
    without xdist when collection finishes, under xdist when the
    first worker's collection arrives (scheduling waits for that hook, so no
    scenario starts before preparation ended). Workers learn the outcome from
@@ -161,7 +162,7 @@ class Run:
             needs = self.needs if self.needs is not None else read_needs(self.run_dir)
             record.extras["preflight"] = {**(record.extras.get("preflight") or {}),
                                           **preflight.machine(self.profile, needs)}
-        except EnvironmentProblem as exc:  # before the first stage: staging is untouched
+        except GoliveError as exc:  # before the first stage: staging is untouched
             self._prepare_exit = exc.exit_code
             record.stages.append(StageResult(
                 name="preflight", outcome=Outcome.ERROR, started_at=now().isoformat(),
@@ -298,7 +299,8 @@ class Run:
         else:
             self.exit_status = exitstatus
         self.events.emit("verdict", verdict=record.verdict.value, exit=self.exit_status,
-                         line=self.line, report=str(report), run_json=str(self.run_json))
+                         line=self.line, report=str(report), run_json=str(self.run_json),
+                         collection_errors=len(self.collection_errors))
 
     def stop_prepared(self) -> None:
         prepared, self._prepared = self._prepared, None
