@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import EnvironmentProblem
+from common.errors import EnvironmentProblem, GoliveError
 from harness import preflight
 from harness.config import load_profile
 from tests.harness.plugin_project import CHECKLIST, PROFILE
@@ -79,3 +79,40 @@ def test_a_working_browser_is_started_once_and_named(tmp_path: Path) -> None:
     profile = load_profile(_profile(tmp_path, None))
     evidence = preflight.machine(profile, {"browser"})
     assert evidence["browser"].startswith("Chromium ")
+
+
+# -- the sanitize salt ----------------------------------------------------------------------
+def _sanitizing_profile(tmp_path: Path, salt_line: str) -> Path:
+    path = _profile(tmp_path, None)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nsalt_env: HOSTILE_TEST_SALT\n"
+                     "tables: {import_batches: {action: truncate}}\n")
+    path.write_text(path.read_text() + f"sanitize:\n  enabled: true\n  rules: {rules}\n"
+                    + salt_line)
+    return path
+
+
+def test_a_missing_salt_is_found_before_the_first_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOSTILE_TEST_SALT", raising=False)
+    profile = load_profile(_sanitizing_profile(tmp_path, ""))
+    with pytest.raises(GoliveError, match=r"HOSTILE_TEST_SALT .* is not set") as info:
+        preflight.machine(profile, set())
+    assert info.value.exit_code == 2
+    monkeypatch.setenv("HOSTILE_TEST_SALT", "long-enough-salt")
+    assert preflight.machine(profile, set())["sanitize_salt"] == "HOSTILE_TEST_SALT"
+
+
+def test_the_profile_salt_is_used_and_never_shown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOSTILE_TEST_SALT", raising=False)
+    monkeypatch.setenv("MY_SECRET_SALT", "s3cret-salt-value")
+    profile = load_profile(_sanitizing_profile(tmp_path, "  salt: ${MY_SECRET_SALT}\n"))
+    assert profile.sanitize.secret() == "s3cret-salt-value"
+    assert "s3cret" not in repr(profile) and "s3cret" not in str(profile.sanitize)
+    assert preflight.machine(profile, set())["sanitize_salt"] == "profile"
+    other = tmp_path / "other"
+    other.mkdir()
+    short = load_profile(_sanitizing_profile(other, "  salt: short\n"))
+    with pytest.raises(GoliveError, match="shorter than 8"):
+        preflight.machine(short, set())
