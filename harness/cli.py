@@ -200,7 +200,11 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
             err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
         run_dir = Path(profile.report.dir) / run_id
         if run_dir.is_dir():  # keep pytest's own output with the run
-            shutil.copyfile(log, run_dir / "pytest.log")
+            try:
+                shutil.copyfile(log, run_dir / "pytest.log")
+            except OSError as exc:  # a full or read-only disk: the run has said so already
+                err.print(line("golive: pytest's output was not kept in ", run_dir, ": ",
+                               exc.strerror or exc), soft_wrap=True)
     if verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
         out.print(styled(verdict["line"], style), soft_wrap=True)

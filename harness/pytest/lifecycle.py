@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -93,6 +94,7 @@ class Run:
         self.collection_errors: list[str] = []
         self.line: str | None = None  # the verdict line, once finished
         self.notices: list[str] = []  # shown above the verdict line
+        self.write_error: str | None = None  # the run folder could not be written (exit 3)
         self.exit_status: int | None = None
         self._state: PreparedState | None = None
         self._prepare_attempted = False
@@ -145,9 +147,11 @@ class Run:
         if session.testsfailed or self.collection_errors or session.config.option.collectonly:
             return  # nothing is restored or billed for a run that cannot verify
         self._state = self._prepare(self.record)
-        write_prepared(self.run_dir, self._state)
-        self.record.scenarios = self.merged({})  # a killed run still lists what was to run
-        self.record.save(self.run_json)
+        record = self.record
+        state = self._state
+        self._persist("prepared.json", lambda: write_prepared(self.run_dir, state))
+        record.scenarios = self.merged({})  # a killed run still lists what was to run
+        self._persist("run.json", lambda: record.save(self.run_json))
 
     def _prepare(self, record: RunRecord) -> PreparedState:
         if self.options.no_prepare:
@@ -201,8 +205,22 @@ class Run:
         """After each stage: tell `golive run`, and save the record (a kill leaves it)."""
         self.events.emit("stage", name=stage.name, outcome=stage.outcome.value,
                          error=stage.error, duration=stage.duration)
-        if self.record is not None:
-            self.record.save(self.run_json)
+        record = self.record
+        if record is not None:
+            self._persist("run.json", lambda: record.save(self.run_json))
+
+    def _persist(self, what: str, write: Callable[[], None]) -> None:
+        """Write ``what`` into the run folder. A disk that filled up or turned read-only
+        after the preflight is remembered and ends the run with exit 3 and a sentence,
+        never a traceback half-way (results are kept in memory meanwhile)."""
+        try:
+            write()
+        except OSError as exc:
+            if self.write_error is None:
+                self.write_error = (f"cannot write {what} in {self.run_dir}: "
+                                    f"{exc.strerror or exc}; free some space or make the "
+                                    "folder writable")
+                self.events.emit("message", text=self.write_error)
 
     def state(self) -> PreparedState:
         """What preparation left; a worker reads it from the run directory once."""
@@ -232,7 +250,7 @@ class Run:
             return
         self.results[scenario.nodeid] = scenario
         self.accounts.extend(checks)
-        self.journal.append(scenario, checks)
+        self._persist("the scenario journal", lambda: self.journal.append(scenario, checks))
         self.events.emit("scenario", nodeid=scenario.nodeid, name=scenario.name,
                          feature=scenario.feature, outcome=scenario.outcome.value,
                          error=scenario.error)
@@ -285,14 +303,25 @@ class Run:
         code = exit_code(record, gate.go_with_waivers_passes_ci)
         clear_collections(self.run_dir)
         latest = self.run_dir.parent / "latest"
-        paths = write_reports(record, self.run_dir, self.profile.report.title, latest)
-        if "latest" not in paths:  # a folder of the user's is named latest: left alone
+        paths: dict[str, Path] = {}
+
+        def write() -> None:
+            paths.update(write_reports(record, self.run_dir, self.profile.report.title, latest))
+
+        self._persist("the reports", write)
+        if paths and "latest" not in paths:  # a folder of the user's is named latest: left
             self.notices.append(foreign_latest(latest) or f"{latest}: not updated")
             self.events.emit("message", text=self.notices[-1])
-        self.journal.close(remove=True)  # merged into run.json now
+        self._persist("the scenario journal",  # merged into run.json now
+                      lambda: self.journal.close(remove=paths != {}))
         report = paths.get("signoff.html") or self.run_json
         self.line = verdict_line(record, _shown(report), len(self.collection_errors))
-        if self.collection_errors:  # xdist runs on after workers' collection errors; we do not
+        if self.write_error is not None:  # the outputs are incomplete: never a pass
+            gated = verdict_line(record, None, len(self.collection_errors))
+            self.line = (f"golive: NO-GO — {self.write_error}; the gate said: "
+                         f"{gated.removeprefix('golive: ')}")
+            self.exit_status = EnvironmentProblem.exit_code
+        elif self.collection_errors:  # xdist runs on after workers' collection errors
             self.exit_status = int(pytest.ExitCode.INTERRUPTED)
         elif exitstatus in _COMPLETE:
             self.exit_status = self._prepare_exit or code
@@ -313,7 +342,8 @@ class Run:
         if target is not None:
             target.close()
         self.stop_prepared()
-        self.journal.close()
+        with contextlib.suppress(OSError):  # already reported by finish
+            self.journal.close()
         self.events.close()
 
 
