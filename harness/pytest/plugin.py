@@ -31,6 +31,7 @@ from harness.pytest.options import GoliveOptions, add_options, is_active, read_o
 from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
 from harness.record import new_run_id
 from harness.runid import check_run_id
+from harness.terminal import inert
 from steps import MODULES
 
 PLUGIN = "golive-run"
@@ -216,6 +217,6 @@ class GolivePlugin:
         if line is not None:
             go = self.run.record is not None and self.run.record.passed
             terminalreporter.write_sep("=", "golive", green=go, red=not go)
-            for notice in self.run.notices:
-                terminalreporter.write_line(notice)
-            terminalreporter.write_line(line, bold=True)
+            for notice in self.run.notices:  # text of users and targets: never escapes
+                terminalreporter.write_line(inert(notice))
+            terminalreporter.write_line(inert(line), bold=True)
