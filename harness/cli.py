@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.markup import escape
+from rich import box
 from rich.status import Status
 from rich.table import Table
 
@@ -44,6 +43,7 @@ from harness.signoff import show as signoff_show
 from harness.signoff.verify import verify_run
 from harness.smoke import READONLY_TAG
 from harness.supervise import Supervised
+from harness.terminal import err, inert, line, out, styled
 from harness.unfinished import Settled
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
@@ -57,12 +57,10 @@ _OUTCOME_STYLE = {"passed": "green", "reused": "green", "failed": "red", "error"
                   "undefined": "red", "skipped": "yellow", "not_run": "yellow",
                   "interrupted": "yellow"}
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 def _fail(exc: GoliveError) -> NoReturn:
-    err.print(f"[bold red]golive: {exc.headline}[/]: {exc.message}", markup=True)
+    err.print(line((f"golive: {exc.headline}", "bold red"), ": ", exc.message), soft_wrap=True)
     sys.exit(exc.exit_code)
 
 
@@ -104,8 +102,11 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
 
     The plugin (a ``pytest11`` entry point) collects the profile's features
     folder unless those arguments name paths; pytest's cache goes to golive's
-    state folder, never into the user's features or profile folder."""
-    cmd = [sys.executable, "-m", "pytest", f"--golive-profile={profile_path}",
+    state folder, never into the user's features or profile folder. ``-P``: the
+    current folder is not put on ``sys.path`` (as with the ``pytest`` command),
+    so a project folder named like a golive package (``sanitize/`` for its
+    rules, ``steps/``) cannot shadow golive's own."""
+    cmd = [sys.executable, "-P", "-m", "pytest", f"--golive-profile={profile_path}",
            f"--golive-run-id={run_id}", f"--golive-events={events}",
            f"--golive-parent={os.getpid()}", "-q", "--no-header",
            "-o", f"cache_dir={profile.state_dir / 'pytest-cache'}"]
@@ -119,25 +120,27 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
 
 
 def _show(event: dict[str, Any], status: Status | None = None) -> None:
+    """One progress event; every text in it is the user's or the target's: never markup."""
     kind = event.get("event")
     if kind == "message":
         text = str(event.get("text"))
         if status is not None:
-            status.update(text)
+            status.update(styled(text))
         if not text.startswith("["):  # "[3/7] restore …" is progress, anything else a note
-            out.print(f"  [dim]{text}[/]", markup=True, soft_wrap=True)
+            out.print(line("  ", (text, "dim")), soft_wrap=True)
     elif kind == "stage":
         outcome = str(event.get("outcome") or "")
         style = _OUTCOME_STYLE.get(outcome, "cyan")
         extra = f" — {event['error']}" if event.get("error") else ""
-        out.print(f"  stage    [{style}]{outcome or '…':<11}[/] {event.get('name')}{extra}")
+        out.print(line("  stage    ", (f"{outcome or '…':<11}", style), " ",
+                       event.get("name"), extra), soft_wrap=True)
     elif kind == "scenario":
         outcome = str(event.get("outcome"))
         style = _OUTCOME_STYLE.get(outcome, "white")
-        out.print(f"  scenario [{style}]{outcome:<11}[/] {event.get('feature')}: "
-                  f"{event.get('name')}", soft_wrap=True)
+        out.print(line("  scenario ", (f"{outcome:<11}", style), " ", event.get("feature"),
+                       ": ", event.get("name")), soft_wrap=True)
         if event.get("error") and outcome != "passed":
-            out.print(f"           [dim]{event['error']}[/]", soft_wrap=True)
+            out.print(line("           ", (event["error"], "dim")), soft_wrap=True)
 
 
 def _follow(child: Supervised, events: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -151,9 +154,9 @@ def _follow(child: Supervised, events: Path) -> tuple[dict[str, Any] | None, str
             verdict, error = found or verdict, failed or error
             if child.stopping and not announced:
                 announced = True
-                out.print(f"[bold yellow]golive: received {child.received[0].name}[/]: "
-                          f"stopping the run (pytest has {child.grace:g} s to finish; a second "
-                          "signal stops it at once)", markup=True, soft_wrap=True)
+                out.print(line((f"golive: received {child.received[0].name}", "bold yellow"),
+                               f": stopping the run (pytest has {child.grace:g} s to finish; a "
+                               "second signal stops it at once)"), soft_wrap=True)
             if done:
                 return verdict, error
             time.sleep(0.2)
@@ -206,18 +209,24 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
         cmd = _pytest_command(profile, profile_path, release, reuse, workers, run_id, events,
                               pytest_args)
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
-        out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
-                  soft_wrap=True)
+        out.print(line(("golive run", "bold"), f" {run_id} — ", profile.name, " — target ",
+                       target), soft_wrap=True)
         with Supervised(cmd, log, stop_grace) as child:
             verdict, error = _follow(child, events)
             settled = _settle(profile, checklists, run_id, run_dir, child)
         code = child.returncode
         if error is not None:
-            err.print(error, markup=False, soft_wrap=True)
-        elif not child.received and (verdict is None or code not in (0, 1)):
-            err.print(log.read_text(encoding="utf-8", errors="replace").rstrip(), markup=False)
+            err.print(styled(error), soft_wrap=True)
+        elif not child.received and (verdict is None or code not in (0, 1)
+                                     or verdict.get("collection_errors")):
+            # no verdict line, or one that cannot say why: pytest's own output does
+            err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
         if run_dir.is_dir():  # keep pytest's own output with the run
-            shutil.copyfile(log, run_dir / "pytest.log")
+            try:
+                shutil.copyfile(log, run_dir / "pytest.log")
+            except OSError as exc:  # a full or read-only disk: the run has said so already
+                err.print(line("golive: pytest's output was not kept in ", run_dir, ": ",
+                               exc.strerror or exc), soft_wrap=True)
     _show_end(settled, verdict, code, run_dir)
     if child.received:  # stopped: the shell's convention, whatever the record says
         sys.exit(128 + int(child.received[0]))
@@ -241,7 +250,7 @@ def _settle(profile: Profile, checklists: Checklists, run_id: str, run_dir: Path
     try:
         return unfinished.settle(profile, checklists, run_id, run_dir, why, status)
     except GoliveError as exc:
-        err.print(f"golive: {exc.headline}: {exc.message}", markup=False)
+        err.print(line(f"golive: {exc.headline}: ", exc.message), soft_wrap=True)
         return Settled(None)
 
 
@@ -251,16 +260,14 @@ def _show_end(settled: Settled, verdict: dict[str, Any] | None, code: int | None
     if record is not None and record.stopped:
         shown = "; ".join(f"{s.what} ({s.how})" if not s.ok else s.what for s in record.stopped)
         bad = any(not s.ok for s in record.stopped)
-        style = "bold red" if bad else "dim"
-        out.print(f"[{style}]golive stopped what it started: {shown}[/]", markup=True,
-                  soft_wrap=True)
+        out.print(styled(f"golive stopped what it started: {shown}",
+                         "bold red" if bad else "dim"), soft_wrap=True)
     if settled.finished_here and record is not None:
         report = run_dir / "signoff.html"
-        line = verdict_line(record, _relative(report))
-        out.print(f"[bold red]{line}[/]", markup=True, soft_wrap=True)
+        out.print(styled(verdict_line(record, _relative(report)), "bold red"), soft_wrap=True)
     elif verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
-        out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
+        out.print(styled(verdict["line"], style), soft_wrap=True)
 
 
 def _relative(path: Path) -> Path:
@@ -309,10 +316,11 @@ def report(profile_path: Path, run: str) -> None:
     record = RunRecord.load(run_json)
     verdict = effective_verdict(record)
     for name, path in paths.items():
-        out.print(f"  {name:<14} {path}")
+        out.print(line(f"  {name:<14} ", path), soft_wrap=True)
     style = "bold green" if verdict is Verdict.GO else "bold red"
-    out.print(f"[{style}]golive: {verdict.value}[/] (run {record.run_id}, "
-              f"{record.status.value}); report: {paths.get('signoff.html')}")
+    out.print(line((f"golive: {verdict.value}", style), " (run ", record.run_id, ", ",
+                   record.status.value, "); report: ", paths.get("signoff.html")),
+              soft_wrap=True)
     passes = verdict is Verdict.GO or (
         verdict is Verdict.GO_WITH_WAIVERS and record.exit_status == EXIT_GO)
     sys.exit(EXIT_GO if passes else EXIT_NO_GO)
@@ -326,7 +334,7 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
     try:
         record = RunRecord.load(run_json)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"golive: ignoring {run_json}: {exc}")
+        err.print(line("golive: ignoring ", run_json, ": ", exc))
         return None, {}
     return record, {c.item_id: c.coverage.value for c in record.checklist}
 
@@ -339,20 +347,24 @@ def checklist(profile_path: Path) -> None:
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
     for notice in checklists.notices:
-        out.print(f"[bold]Notice:[/] {notice}")
+        out.print(line(("Notice:", "bold"), " ", notice), soft_wrap=True)
     title = f"coverage in run {record.run_id}" if record else "coverage (no run yet)"
-    table = Table(title=f"{len(checklists.items)} checklist items — {title}")
+    table = Table(title=styled(f"{len(checklists.items)} checklist items — {title}"),
+                  box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "title", "critical", "severity", "owner", "mode", "coverage"):
-        table.add_column(column, no_wrap=column != "title", overflow="fold")
+        # the title gets the room; a narrow terminal wraps the others instead of hiding it
+        table.add_column(column, overflow="fold", no_wrap=column == "id")
     for item in checklists.items:
         state = coverage.get(item.id, Coverage.UNCOVERED.value) if record else "—"
         style = "green" if state in ("verified", "manual_pass") else (
             "dim" if state == "—" else "red")
-        table.add_row(item.id, item.title, "yes" if item.critical else "no",
-                      str(item.severity), item.owner, item.mode, f"[{style}]{state}[/]")
+        table.add_row(*(styled(v) for v in (item.id, item.title,
+                                            "yes" if item.critical else "no",
+                                            item.severity, item.owner, item.mode)),
+                      styled(state, style))
     out.print(table)
     for warning in checklists.warnings:
-        err.print(f"warning: {warning.format()}", markup=False)
+        err.print(line("warning: ", warning.format()), soft_wrap=True)
     sys.exit(EXIT_GO)
 
 
@@ -360,11 +372,11 @@ def checklist(profile_path: Path) -> None:
 def _scan_rows(title: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
     if not rows:
         return
-    table = Table(title=title)
+    table = Table(title=styled(title))
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(plain(cell)) for cell in row))
+        table.add_row(*(styled(plain(cell)) for cell in row))
     out.print(table)
 
 
@@ -382,18 +394,18 @@ def _show_scan(result: ScanResult, shown: str) -> None:
                [(a.table, a.column, a.what, a.count) for a in result.allowed])
     _scan_rows("binary values, not scanned", ("table", "column", "values"),
                [(b.table, b.column, b.count) for b in result.binary])
-    facts = escape(f"{shown} — {result.tables} tables, {result.columns} columns, "
-                   f"{result.values} values, schemas {', '.join(result.schemas)}; "
-                   f"{len(result.skipped)} views skipped (they store nothing) "
-                   f"({result.seconds}s)")
+    facts = (f"{shown} — {result.tables} tables, {result.columns} columns, "
+             f"{result.values} values, schemas {', '.join(result.schemas)}; "
+             f"{len(result.skipped)} views skipped (they store nothing) ({result.seconds}s)")
     if result.findings:
         totals = ", ".join(f"{d} {n}" for d, n in result.by_detector().items())
-        out.print(f"[bold red]residue[/]: {escape(totals)} — {facts}")
+        out.print(line(("residue", "bold red"), f": {totals} — ", facts), soft_wrap=True)
     if not result.complete:
-        out.print(f"[bold red]incomplete[/]: {len(result.unreadable)} table(s) or column(s) "
-                  f"could not be read, so this scan proves nothing about them — {facts}")
+        out.print(line(("incomplete", "bold red"),
+                       f": {len(result.unreadable)} table(s) or column(s) could not be read, "
+                       "so this scan proves nothing about them — ", facts), soft_wrap=True)
     if result.clean:
-        out.print(f"[bold green]clean[/]: {facts}, no residue")
+        out.print(line(("clean", "bold green"), ": ", facts, ", no residue"), soft_wrap=True)
 
 
 @main.command()
@@ -439,18 +451,19 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
         if rules is None and not scripts:
             raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",
                                        "no rules and no scripts: nothing to sanitize with")])
-        sample = take_original_sample(target, rules) if rules is not None else None
+        salt = profile.sanitize.secret()
+        sample = take_original_sample(target, rules, salt) if rules is not None else None
         results = [sanitize_scripts(target, scripts)] if scripts else []
         if rules is not None:
-            results.append(sanitize_database(target, rules))
+            results.append(sanitize_database(target, rules, salt))
         residue = scan_database(target, profile.sanitize.scan, originals=sample)
     except GoliveError as exc:
         _fail(exc)
     for result in results:
         rows = sum(result.rows_changed.values())
-        out.print(f"sanitized {shown} with {result.source}: {result.rules_applied} rules, "
-                  f"{rows} rows changed in {len(result.rows_changed)} tables "
-                  f"({result.seconds}s)")
+        out.print(line(f"sanitized {inert(shown)} with ", result.source,
+                       f": {result.rules_applied} rules, {rows} rows changed in "
+                       f"{len(result.rows_changed)} tables ({result.seconds}s)"), soft_wrap=True)
     _show_scan(residue, shown)
     sys.exit(EXIT_GO if residue.clean else EXIT_NO_GO)
 
@@ -469,8 +482,8 @@ def _act_done(result: signoff_acts.ActResult, what: str) -> NoReturn:
     out.print(f"recorded {what} as ledger entry #{result.seq} of run {record.run_id}",
               markup=False, soft_wrap=True)
     style = "bold green" if verdict is Verdict.GO else "bold red"
-    out.print(f"[{style}]golive: {verdict.value}[/] — report: "
-              f"{escape(str(result.report))}", soft_wrap=True)
+    out.print(line((f"golive: {verdict.value}", style), " — report: ", result.report),
+              soft_wrap=True)
     sys.exit(EXIT_GO)
 
 
@@ -577,8 +590,8 @@ def verify(profile_path: Path, run: str) -> None:
         result = verify_run(signoff_acts.find_run(run, reports))
     except GoliveError as exc:
         _fail(exc)
-    for line in signoff_show.verify_lines(result):
-        out.print(line, markup=False, soft_wrap=True)
+    for text in signoff_show.verify_lines(result):
+        out.print(styled(text), soft_wrap=True)
     sys.exit(EXIT_GO if result.ok else EXIT_NO_GO)
 
 

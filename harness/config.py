@@ -215,10 +215,18 @@ class Backup(_Section):
 
 
 class Sanitize(_Section):
+    """``salt`` is the keyed-hash secret; without it the rule file's ``salt_env`` variable
+    is read. Give it as ``${VAR}`` from the environment: a literal in a profile is no
+    secret (the demo profile's ``${GOLIVE_SANITIZE_SALT:-…}`` default is for demo data only)."""
+
     enabled: bool = False
     rules: ProjectPath | None = None
     scripts: list[ProjectPath] = Field(default_factory=list)  # vendor UPDATE scripts (.sql)
     scan: ScanSettings = Field(default_factory=ScanSettings)  # allowlists, exclusions, schemas
+    salt: SecretStr | None = None
+
+    def secret(self) -> str | None:
+        return self.salt.get_secret_value() if self.salt is not None else None
 
 
 class Lockdown(_Section):

@@ -3,8 +3,11 @@
 Every rule is written into ``record.gate`` with a detail a release manager can
 act on. Fail closed: a rule that cannot tell blocks, an incomplete or empty
 run is NO-GO, and only a failure someone waived (``Failure.waived_by``) can
-turn a blocking rule into GO WITH WAIVERS. A rule whose input has not arrived
-(the sanitize scan, the outbound sinks) is "not applicable" and does not block.
+turn a blocking rule into GO WITH WAIVERS. A safety rule never passes on
+missing evidence: a run record without the sanitize scan or the outbound check
+(a stage that never ran, a renamed key) is NO-GO. Only a decision the record
+shows — sanitizing disabled by the profile — makes the scan rule "not
+applicable" (whether that is allowed is the stages rule's call).
 """
 
 from __future__ import annotations
@@ -188,15 +191,57 @@ def _rule_accounts(record: RunRecord, rules: GateRulesLike) -> GateRule:
     return GateRule(name, True, f"{accounts} account(s) within tolerance {tolerance}")
 
 
-def _rule_section(record: RunRecord, section: str, key: str, name: str, what: str) -> GateRule:
-    data = record.extras.get(section) or {}
-    found = data.get(key) if isinstance(data, dict) else None
-    if found is None:
-        return GateRule(name, True, f"{NOT_APPLICABLE}: no {section} section in this run")
+def _stage(record: RunRecord, name: str) -> StageResult | None:
+    return next((s for s in record.stages if s.name == name), None)
+
+
+def _disabled(stage: StageResult | None) -> bool:
+    """The stage recorded that the profile turned it off (an explicit decision)."""
+    return (stage is not None and stage.outcome in (Outcome.SKIPPED, Outcome.REUSED)
+            and stage.evidence.get("enabled") is False)
+
+
+def _no_evidence(name: str, result: str, stage_name: str, stage: StageResult | None
+                 ) -> GateRule:
+    if stage is None:
+        why = f"no {stage_name} stage was recorded"
+    elif not stage.outcome.ok:
+        why = f"the {stage.name} stage is {stage.outcome.value}"
+    else:
+        why = f"the {stage.name} stage left none"
+    return GateRule(name, False, f"no evidence: the run record has no {result} result ({why})")
+
+
+def _rule_evidence(name: str, found: object, what: str) -> GateRule:
+    """A list of findings: empty passes, anything else blocks."""
     if found:
         items = [str(x) for x in found] if isinstance(found, list | tuple) else [str(found)]
         return GateRule(name, False, f"{what}: {_names(items)}")
     return GateRule(name, True, "none")
+
+
+def _rule_sanitize(record: RunRecord) -> GateRule:
+    name = "sanitize scan clean"
+    stage = _stage(record, "sanitize")
+    section = record.extras.get("sanitize")
+    if _disabled(stage) and (section is None or (
+            isinstance(section, dict) and section.get("enabled") is False)):
+        return GateRule(name, True, f"{NOT_APPLICABLE}: sanitizing disabled by the profile")
+    if not isinstance(section, dict) or not isinstance(section.get("residue"), list):
+        return _no_evidence(name, "sanitize scan", "sanitize", stage)
+    return _rule_evidence(name, section["residue"], "residue found")
+
+
+def _rule_escapes(record: RunRecord) -> GateRule:
+    name = "nothing escaped the sinks"
+    stage = _stage(record, "lockdown")
+    if _disabled(stage):
+        return GateRule(name, False, "lock-down disabled by the profile: outbound traffic "
+                                     "went uncaptured, so no escape can be ruled out")
+    section = record.extras.get("outbound")
+    if not isinstance(section, dict) or not isinstance(section.get("escaped"), list):
+        return _no_evidence(name, "outbound check", "lockdown", stage)
+    return _rule_evidence(name, section["escaped"], "escaped")
 
 
 def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
@@ -212,8 +257,8 @@ def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
         _rule_critical(record),
         _rule_blocking(record, rules, today),
         _rule_accounts(record, rules),
-        _rule_section(record, "sanitize", "residue", "sanitize scan clean", "residue found"),
-        _rule_section(record, "outbound", "escaped", "nothing escaped the sinks", "escaped"),
+        _rule_sanitize(record),
+        _rule_escapes(record),
     ]
     if any(not r.passed and not r.waived for r in record.gate):
         verdict = Verdict.NO_GO

@@ -36,9 +36,9 @@ class Journal:
         self._out.flush()
 
     def close(self, remove: bool = False) -> None:
-        if self._out is not None:
-            self._out.close()
-            self._out = None
+        out, self._out = self._out, None
+        if out is not None:
+            out.close()  # may raise (a full disk): the file is closed all the same
         if remove:
             self.path.unlink(missing_ok=True)
 

@@ -130,7 +130,8 @@ def prepare(
             marker.write(profile, _key(ctx, ctx.backup),
                          {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES},
                          outbound=lockdown.captures(ctx) if ctx.sinks else None,
-                         run_id=record.run_id)
+                         run_id=record.run_id,
+                         sections={"sanitize": record.extras.get("sanitize")})
     except BaseException as exc:
         how = ("stopped after the run was interrupted" if isinstance(exc, KeyboardInterrupt)
                else "stopped after preparation failed")
@@ -240,6 +241,9 @@ def _reuse(ctx: StageContext, found: dict[str, Any], begin: StageDone, done: Sta
             name=name, outcome=Outcome.REUSED, started_at=now().isoformat(),
             evidence={"prepared_at": found.get("prepared_at"), **(evidence.get(name) or {})}))
     ctx.record.reused = True
+    sanitized = (found.get("sections") or {}).get("sanitize")
+    if isinstance(sanitized, dict):  # the scan of the preparation this run reuses
+        ctx.record.extras["sanitize"] = {**sanitized, "reused_from": found.get("prepared_at")}
     ctx.record.notes.append(
         f"--golive-reuse: staging was prepared at {found.get('prepared_at')} for backup "
         f"sha256 {str(found.get('backup_sha256'))[:16]}…, release {found.get('release')}, "

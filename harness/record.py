@@ -195,11 +195,16 @@ class RunRecord:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a reader never sees half a record."""
+        """Write atomically: a reader never sees half a record, and a failed write (a full
+        disk) leaves no ``.tmp`` behind."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(self.to_json(), encoding="utf-8")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:

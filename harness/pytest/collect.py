@@ -19,6 +19,7 @@ worse, skipped) scenario in the middle of a run. Two mechanisms, one result:
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 import types
 from collections.abc import Collection, Iterator
@@ -27,11 +28,16 @@ from typing import Any
 
 import pytest
 from pytest_bdd import exceptions as bdd_exceptions
+from pytest_bdd.compat import getfixturedefs
 from pytest_bdd.gherkin_parser import Tag, get_gherkin_document
-from pytest_bdd.parser import Scenario, ScenarioTemplate
+from pytest_bdd.parser import Scenario, ScenarioTemplate, Step
 from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
+from pytest_bdd.steps import step_function_context_registry
 
 CHECKLIST_ID = re.compile(r"^[A-Z]+(-[A-Z]+)*-\d+$")
+# What a scenario needs from the machine, known by the fixtures its steps use (directly or
+# through other fixtures): checked before the first stage, not found half-way through a run.
+NEEDS_BY_FIXTURE = {"portal_browser": "browser"}
 
 
 def is_checklist_id(tag: str) -> bool:
@@ -136,21 +142,53 @@ class FeatureModule(pytest.Module):
         return module
 
 
-def undefined_steps(item: pytest.Item, rootdir: Path) -> list[str]:
+def _step_definitions(item: pytest.Item, template: ScenarioTemplate
+                      ) -> tuple[Scenario, list[tuple[Step, list[Any]]]]:
+    """The scenario as it runs, and the step definitions that match each of its steps."""
+    scenario = rendered_scenario(item, template)
+    fixturemanager = item.session._fixturemanager
+    return scenario, [(step, list(find_fixturedefs_for_step(step, fixturemanager, item)))
+                      for step in scenario.steps]
+
+
+def _fixture_closure(item: pytest.Item, names: list[str]) -> set[str]:
+    """``names`` and every fixture they request, as pytest would resolve them for ``item``."""
+    fixturemanager = item.session._fixturemanager
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for fixturedef in getfixturedefs(fixturemanager, name, item) or []:
+            stack.extend(fixturedef.argnames)
+    return seen
+
+
+def scenario_needs(item: pytest.Item, matched: list[tuple[Step, list[Any]]]) -> set[str]:
+    """What the scenario needs from the machine (``browser``), from its steps' fixtures."""
+    requested: list[str] = []
+    for _step, fixturedefs in matched:
+        for fixturedef in fixturedefs:
+            context = step_function_context_registry.get(fixturedef.func)
+            if context is not None:
+                requested += list(inspect.signature(context.step_func).parameters)
+    closure = _fixture_closure(item, requested)
+    return {need for fixture, need in NEEDS_BY_FIXTURE.items() if fixture in closure}
+
+
+def undefined_steps(item: pytest.Item, rootdir: Path,
+                    matched: list[tuple[Step, list[Any]]] | None = None) -> list[str]:
     """``features/x.feature:14: undefined step: When …`` for each step nothing matches."""
     template = template_of(item)
     if template is None:
         return []
-    scenario = rendered_scenario(item, template)
-    where = relative(scenario.feature.filename, rootdir)
-    fixturemanager = item.session._fixturemanager
-    problems = []
-    for step in scenario.steps:
-        if not any(True for _ in find_fixturedefs_for_step(step, fixturemanager, item)):
-            problems.append(
-                f"{where}:{step.line_number}: undefined step: {step.keyword} {step.name}"
-            )
-    return problems
+    if matched is None:
+        _scenario, matched = _step_definitions(item, template)
+    where = relative(template.feature.filename, rootdir)
+    return [f"{where}:{step.line_number}: undefined step: {step.keyword} {step.name}"
+            for step, fixturedefs in matched if not fixturedefs]
 
 
 class Validator:
@@ -163,6 +201,7 @@ class Validator:
         self.known_ids = frozenset(known_ids)
         self.validated: set[Path] = set()
         self.reported: set[str] = set()  # an outline's rows share their undefined steps
+        self.needs: set[str] = set()  # what the selected scenarios need (see NEEDS_BY_FIXTURE)
 
     def _report_error(self, session: pytest.Session, nodeid: str, message: str) -> None:
         report = pytest.CollectReport(nodeid, "failed", message, [])
@@ -208,7 +247,10 @@ class Validator:
                 problems = feature_problems(feature, rootdir, self.known_ids)
                 if problems:
                     self._report_error(session, relative(feature, rootdir), "\n".join(problems))
-            problems = undefined_steps(item, rootdir)
+            _scenario, matched = _step_definitions(item, template)
+            problems = undefined_steps(item, rootdir, matched)
+            if not problems:
+                self.needs |= scenario_needs(item, matched)
             if problems:
                 bad.append(item)
                 new = [p for p in problems if p not in self.reported]

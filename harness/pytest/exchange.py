@@ -2,7 +2,8 @@
 
 Workers cannot share memory with the controller, so two facts travel as files:
 each worker's collection (``collected-<worker>.json``, read once by the
-controller to know every scenario, run or not) and the outcome of preparation
+controller to know every scenario, run or not, and what they need from the
+machine, e.g. a browser) and the outcome of preparation
 (``prepared.json``, written by the controller before scheduling, read by each
 worker before its first scenario). Both are typed here, so neither side reads
 the other's JSON by string key.
@@ -19,8 +20,8 @@ from typing import Any
 from harness.pytest.context import BillRunInfo
 from harness.record import ScenarioResult, scenario_from_dict, scenario_to_dict
 
-__all__ = ["PreparedState", "clear_collections", "read_collection", "read_prepared",
-           "write_collection", "write_prepared"]
+__all__ = ["PreparedState", "clear_collections", "read_collection", "read_needs",
+           "read_prepared", "write_collection", "write_prepared"]
 
 PREPARED_FILE = "prepared.json"
 COLLECTED_PREFIX = "collected-"
@@ -75,16 +76,28 @@ def read_prepared(run_dir: Path) -> PreparedState | None:
     return PreparedState.from_dict(data)
 
 
-def write_collection(run_dir: Path, worker: str, scenarios: list[ScenarioResult]) -> None:
+def write_collection(run_dir: Path, worker: str, scenarios: list[ScenarioResult],
+                     needs: set[str] | None = None) -> None:
     _write(run_dir / f"{COLLECTED_PREFIX}{worker}.json",
-           json.dumps([scenario_to_dict(s) for s in scenarios], default=str))
+           json.dumps({"scenarios": [scenario_to_dict(s) for s in scenarios],
+                       "needs": sorted(needs or ())}, default=str))
+
+
+def _first_collection(run_dir: Path) -> dict[str, Any]:
+    """One worker's collection: xdist makes every worker collect the same scenarios."""
+    for path in sorted(run_dir.glob(f"{COLLECTED_PREFIX}*.json")):
+        data = json.loads(path.read_text("utf-8"))
+        return data if isinstance(data, dict) else {}
+    return {}
 
 
 def read_collection(run_dir: Path) -> list[ScenarioResult]:
-    """One worker's collection: xdist makes every worker collect the same scenarios."""
-    for path in sorted(run_dir.glob(f"{COLLECTED_PREFIX}*.json")):
-        return [scenario_from_dict(s) for s in json.loads(path.read_text("utf-8"))]
-    return []
+    return [scenario_from_dict(s) for s in _first_collection(run_dir).get("scenarios") or []]
+
+
+def read_needs(run_dir: Path) -> set[str]:
+    """What the collected scenarios need from the machine (``browser``)."""
+    return {str(n) for n in _first_collection(run_dir).get("needs") or []}
 
 
 def clear_collections(run_dir: Path) -> None:

@@ -1,15 +1,20 @@
 """One golive run inside one pytest session, from start to verdict, in the order it happens.
 
 1. **start** — the controller (the sole process, or the xdist controller)
-   takes the staging lock (`harness.staging_lock`: a second run on the same
-   staging is refused, exit 3, naming the holder), creates the run record and
-   writes every output at once as NO-GO / running, with ``latest`` pointing
-   at this run, so a run killed at any moment leaves NO-GO everywhere.
-2. **collected** — every scenario is known before anything runs (workers
-   write their collection for the controller, see `exchange`).
+   checks the run folder can be written (else exit 3, nothing written), takes
+   the staging lock (`harness.staging_lock`: a second run on the same staging
+   is refused, exit 3, naming the holder), creates the run record and writes
+   every output at once as NO-GO / running, with ``latest`` pointing at this
+   run, so a run killed at any moment leaves NO-GO everywhere.
+2. **collected** — every scenario is known before anything runs, and what
+   the selected ones need from the machine (workers write their collection
+   for the controller, see `exchange`).
 3. **prepare** — exactly once, after collection validated every feature
    (unknown tags and undefined steps stop the run before anything is restored
-   or billed): without xdist when collection finishes, under xdist when the
+   or billed) and `preflight` found what the run needs (a browser, disk room,
+   the sanitize salt; else a failed ``preflight`` stage and exit 3, or 2 for
+   a configuration problem, before the first stage):
+   without xdist when collection finishes, under xdist when the
    first worker's collection arrives (scheduling waits for that hook, so no
    scenario starts before preparation ended). Workers learn the outcome from
    ``prepared.json``.
@@ -26,6 +31,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -33,8 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import GoliveError
-from harness import pipeline, smoke
+from common.errors import EnvironmentProblem, GoliveError
+from harness import pipeline, preflight, smoke
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
@@ -47,6 +53,7 @@ from harness.pytest.exchange import (
     PreparedState,
     clear_collections,
     read_collection,
+    read_needs,
     read_prepared,
     write_collection,
     write_prepared,
@@ -62,6 +69,7 @@ from harness.record import (
     now,
 )
 from harness.reports import write_reports
+from harness.reports.latest import foreign_latest
 from harness.reports.verdict import verdict_line
 from harness.staging_lock import StagingLock
 from harness.started import LEDGER_FILE, Ledger, close_target, read_ledger, summary
@@ -91,10 +99,13 @@ class Run:
         self.ledger = Ledger(run_dir / LEDGER_FILE)  # every process notes what it started
         self.lock: StagingLock | None = None
         self.skeletons: list[ScenarioResult] = []
+        self.needs: set[str] | None = None  # what the selected scenarios need (a browser)
         self.results: dict[str, ScenarioResult] = {}
         self.accounts: list[AccountCheck] = []
         self.collection_errors: list[str] = []
         self.line: str | None = None  # the verdict line, once finished
+        self.notices: list[str] = []  # shown above the verdict line
+        self.write_error: str | None = None  # the run folder could not be written (exit 3)
         self.exit_status: int | None = None
         self._state: PreparedState | None = None
         self._prepare_attempted = False
@@ -110,6 +121,10 @@ class Run:
     def start(self, collect_only: bool) -> None:
         if not self.controller or collect_only:
             return
+        try:  # nothing is written before we know it can be
+            checked = preflight.reports(self.run_dir)
+        except EnvironmentProblem as exc:
+            pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
         started_at = now().isoformat()
         if not (self.options.no_prepare or self.options.smoke):  # nothing touches staging
             self._lock(started_at)
@@ -124,6 +139,7 @@ class Run:
             reused=self.options.reuse,
             mode="smoke" if self.options.smoke else "verify",
         )
+        self.record.extras["preflight"] = checked
         # every output says NO-GO / running from now on, and latest shows this run
         write_reports(self.record, self.run_dir, self.profile.report.title,
                       self.run_dir.parent / "latest")
@@ -148,11 +164,11 @@ class Run:
             lock.release()
 
     # -- 2. collected --------------------------------------------------------------
-    def collected(self, scenarios: list[ScenarioResult]) -> None:
+    def collected(self, scenarios: list[ScenarioResult], needs: set[str]) -> None:
         if self.controller:
-            self.skeletons = scenarios
+            self.skeletons, self.needs = scenarios, needs
         elif self.worker is not None:
-            write_collection(self.run_dir, self.worker, scenarios)
+            write_collection(self.run_dir, self.worker, scenarios, needs)
 
     def collection_error(self, text: str) -> None:
         if self.controller:
@@ -168,9 +184,11 @@ class Run:
         self.record.scenarios = self.merged({})  # a run killed while preparing lists them too
         self.record.save(self.run_json)
         self._state = self._prepare(self.record)
-        write_prepared(self.run_dir, self._state)
-        self.record.scenarios = self.merged({})  # a killed run still lists what was to run
-        self.record.save(self.run_json)
+        record = self.record
+        state = self._state
+        self._persist("prepared.json", lambda: write_prepared(self.run_dir, state))
+        record.scenarios = self.merged({})  # a killed run still lists what was to run
+        self._persist("run.json", lambda: record.save(self.run_json))
 
     def _prepare(self, record: RunRecord) -> PreparedState:
         if self.options.no_prepare:
@@ -181,6 +199,18 @@ class Run:
             return PreparedState(ok=True, bill_run=BillRunInfo(None, self.profile.bill_run.date,
                                                                 None))
         started = time.perf_counter()
+        try:
+            needs = self.needs if self.needs is not None else read_needs(self.run_dir)
+            record.extras["preflight"] = {**(record.extras.get("preflight") or {}),
+                                          **preflight.machine(self.profile, needs,
+                                                              staging=not self.options.smoke)}
+        except GoliveError as exc:  # before the first stage: staging is untouched
+            self._prepare_exit = exc.exit_code
+            record.stages.append(StageResult(
+                name="preflight", outcome=Outcome.ERROR, started_at=now().isoformat(),
+                duration=round(time.perf_counter() - started, 3), error=exc.message))
+            self.events.emit("stage", name="preflight", outcome="error", error=exc.message)
+            return PreparedState.failed(f"{exc.headline}: {exc.message}")
         try:
             if self.options.smoke:
                 prepared = smoke.prepare_smoke(self.profile, record, on_stage=self._stage_done)
@@ -224,8 +254,22 @@ class Run:
         """After each stage: tell `golive run`, and save the record (a kill leaves it)."""
         self.events.emit("stage", name=stage.name, outcome=stage.outcome.value,
                          error=stage.error, duration=stage.duration)
-        if self.record is not None:
-            self.record.save(self.run_json)
+        record = self.record
+        if record is not None:
+            self._persist("run.json", lambda: record.save(self.run_json))
+
+    def _persist(self, what: str, write: Callable[[], None]) -> None:
+        """Write ``what`` into the run folder. A disk that filled up or turned read-only
+        after the preflight is remembered and ends the run with exit 3 and a sentence,
+        never a traceback half-way (results are kept in memory meanwhile)."""
+        try:
+            write()
+        except OSError as exc:
+            if self.write_error is None:
+                self.write_error = (f"cannot write {what} in {self.run_dir}: "
+                                    f"{exc.strerror or exc}; free some space or make the "
+                                    "folder writable")
+                self.events.emit("message", text=self.write_error)
 
     def state(self) -> PreparedState:
         """What preparation left; a worker reads it from the run directory once."""
@@ -256,7 +300,7 @@ class Run:
             return
         self.results[scenario.nodeid] = scenario
         self.accounts.extend(checks)
-        self.journal.append(scenario, checks)
+        self._persist("the scenario journal", lambda: self.journal.append(scenario, checks))
         self.events.emit("scenario", nodeid=scenario.nodeid, name=scenario.name,
                          feature=scenario.feature, outcome=scenario.outcome.value,
                          error=scenario.error)
@@ -321,19 +365,34 @@ class Run:
             decide(record, gate, dt.date.today())
         code = exit_code(record, gate.go_with_waivers_passes_ci)
         clear_collections(self.run_dir)
-        paths = write_reports(record, self.run_dir, self.profile.report.title,
-                              self.run_dir.parent / "latest")
-        self.journal.close(remove=True)  # merged into run.json now
+        latest = self.run_dir.parent / "latest"
+        paths: dict[str, Path] = {}
+
+        def write() -> None:
+            paths.update(write_reports(record, self.run_dir, self.profile.report.title, latest))
+
+        self._persist("the reports", write)
+        if paths and "latest" not in paths:  # a folder of the user's is named latest: left
+            self.notices.append(foreign_latest(latest) or f"{latest}: not updated")
+            self.events.emit("message", text=self.notices[-1])
+        self._persist("the scenario journal",  # merged into run.json now
+                      lambda: self.journal.close(remove=paths != {}))
         report = paths.get("signoff.html") or self.run_json
         self.line = verdict_line(record, _shown(report), len(self.collection_errors))
-        if self.collection_errors or stopped_by:  # xdist runs on after workers' collection
+        if self.write_error is not None:  # the outputs are incomplete: never a pass
+            gated = verdict_line(record, None, len(self.collection_errors))
+            self.line = (f"golive: NO-GO — {self.write_error}; the gate said: "
+                         f"{gated.removeprefix('golive: ')}")
+            self.exit_status = EnvironmentProblem.exit_code
+        elif self.collection_errors or stopped_by:  # xdist runs on after workers' collection
             self.exit_status = int(pytest.ExitCode.INTERRUPTED)  # errors; we do not
         elif exitstatus in _COMPLETE:
             self.exit_status = self._prepare_exit or code
         else:
             self.exit_status = exitstatus
         self.events.emit("verdict", verdict=record.verdict.value, exit=self.exit_status,
-                         line=self.line, report=str(report), run_json=str(self.run_json))
+                         line=self.line, report=str(report), run_json=str(self.run_json),
+                         collection_errors=len(self.collection_errors))
 
     def stop_prepared(self, how: str = pipeline.ENDED) -> None:
         prepared, self._prepared = self._prepared, None
@@ -351,7 +410,8 @@ class Run:
                else "stopped at the end of the run")
         self._close_target(how)
         self.stop_prepared(how)
-        self.journal.close()
+        with contextlib.suppress(OSError):  # already reported by finish
+            self.journal.close()
         self.events.close()
 
 

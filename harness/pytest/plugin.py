@@ -31,7 +31,9 @@ from harness.pytest.lifecycle import Run
 from harness.pytest.options import GoliveOptions, add_options, is_active, read_options
 from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
 from harness.record import new_run_id
+from harness.runid import check_run_id
 from harness.smoke import READONLY_TAG
+from harness.terminal import inert
 from steps import MODULES
 
 PLUGIN = "golive-run"
@@ -62,6 +64,8 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
     if not options.profile.is_file():
         pytest.exit(f"golive: profile not found: {options.profile}", returncode=2)
     try:
+        if options.run_id is not None:  # one folder name: never a path out of the reports
+            check_run_id(options.run_id)
         profile = load_profile(options.profile, overrides)
         return profile, load_checklists(profile.checklists.dir)
     except GoliveError as exc:  # ConfigError above all: every problem, file and line
@@ -128,7 +132,7 @@ class GolivePlugin:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         self.validator.validate(session, config, items)
-        self.run.collected(self.recorder.skeletons(items))
+        self.run.collected(self.recorder.skeletons(items), self.validator.needs)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -229,4 +233,6 @@ class GolivePlugin:
         if line is not None:
             go = self.run.record is not None and self.run.record.passed
             terminalreporter.write_sep("=", "golive", green=go, red=not go)
-            terminalreporter.write_line(line, bold=True)
+            for notice in self.run.notices:  # text of users and targets: never escapes
+                terminalreporter.write_line(inert(notice))
+            terminalreporter.write_line(inert(line), bold=True)

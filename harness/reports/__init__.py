@@ -23,7 +23,7 @@ from harness.reports.cucumber import cucumber_json
 from harness.reports.defects import render_defects
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
-from harness.reports.latest import update_latest
+from harness.reports.latest import foreign_latest, update_latest
 from harness.signoff.history import compare_with_previous
 
 __all__ = [
@@ -46,9 +46,14 @@ class ReportError(GoliveError):
 
 
 def _write(path: Path, text: str) -> Path:
+    """Atomically; a failed write (a full disk) leaves no ``.tmp`` behind."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")  # exactly these bytes
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -62,13 +67,17 @@ def write_reports(
 
     The title is kept in ``record.extras["report"]["title"]`` so a re-render
     from run.json alone reproduces the page. ``latest_link`` (e.g.
-    ``reports/latest``) is pointed at ``out_dir`` when given.
+    ``reports/latest``) is pointed at ``out_dir`` when given and golive's own
+    (see `harness.reports.latest`); when it is not, a note in the record says so.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     report = record.extras.setdefault("report", {})
     if isinstance(report, dict):
         report["title"] = title
     record.history = compare_with_previous(record, out_dir.parent)
+    foreign = foreign_latest(latest_link) if latest_link is not None else None
+    if foreign is not None and foreign not in record.notes:
+        record.notes.append(foreign)
     record.save(out_dir / "run.json")
     paths = {
         "run.json": out_dir / "run.json",
@@ -80,8 +89,10 @@ def write_reports(
         ),
         "defects.csv": _write(out_dir / "defects.csv", render_defects(record)),
     }
-    if latest_link is not None:
-        paths["latest"] = update_latest(latest_link, out_dir)
+    if latest_link is not None and foreign is None:
+        linked = update_latest(latest_link, out_dir)
+        if linked is not None:
+            paths["latest"] = linked
     return paths
 
 

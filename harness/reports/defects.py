@@ -1,8 +1,10 @@
 """``defects.csv``: one row per failure, worst first, for the defect tracker.
 
-Cells that a spreadsheet would run as a formula (text from the target can
-start with ``=``, ``+``, ``@``) are prefixed with a quote so opening the file
-cannot execute anything.
+Every cell holds text from the target or the user (scenario names, error
+messages, checklist ids), and a spreadsheet runs a cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula. So, as
+OWASP's "CSV Injection" advises, every such cell is prefixed with a single
+quote — negative numbers too: a defect list has no arithmetic to lose.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from harness.record import Failure, RunRecord
 from harness.reports.text import plain
 from harness.severity import Severity
 
-__all__ = ["COLUMNS", "render_defects"]
+__all__ = ["COLUMNS", "FORMULA_START", "neutral", "render_defects"]
 
 COLUMNS = [
     "severity",
@@ -29,13 +31,12 @@ COLUMNS = [
     "status",
     "run_id",
 ]
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _cell(text: str) -> str:
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and not text[1:2].isdigit()):
-        return "'" + text
-    return text
+def neutral(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _severity(failure: Failure) -> tuple[int, str]:
@@ -49,7 +50,8 @@ def _severity(failure: Failure) -> tuple[int, str]:
 def render_defects(record: RunRecord) -> str:
     """The CSV text (header plus one row per failure)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF: a carriage return inside a cell is then quoted, never a row break
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for failure in sorted(record.failures, key=lambda f: _severity(f)[0]):
         row = [
@@ -65,5 +67,5 @@ def render_defects(record: RunRecord) -> str:
             f"waived by {failure.waived_by}" if failure.waived_by else "open",
             record.run_id,
         ]
-        writer.writerow([_cell(plain(v)) for v in row])
+        writer.writerow([neutral(plain(v)) for v in row])
     return out.getvalue()

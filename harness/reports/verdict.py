@@ -38,9 +38,12 @@ def verdict_line(record: RunRecord, report: Path | None, collection_errors: int 
         if ids and not collection_errors:
             reasons.append(f"{_plural(len(ids), 'critical item')} {words}: {', '.join(ids)}")
     skip = {"run complete", "critical items verified", "scenarios ran", "stages finished"}
+    stages_failed = stages is not None and not stages.passed
     for rule in record.gate:
         if rule.passed or rule.waived or rule.name in skip or collection_errors:
             continue
+        if stages_failed and rule.detail.startswith("no evidence"):
+            continue  # the stage that did not run is the cause, already named
         if rule.name.startswith("no open") and len(reasons) > 0:
             continue
         reasons.append(f"{rule.name}: {rule.detail}")

@@ -37,12 +37,15 @@ def clear(profile: Profile) -> None:
 
 
 def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
-          outbound: dict[str, Any] | None = None, run_id: str | None = None) -> Path:
+          outbound: dict[str, Any] | None = None, run_id: str | None = None,
+          sections: dict[str, Any] | None = None) -> Path:
+    """``outbound``: what the sinks caught, replayed by a reusing run; ``sections``:
+    run-record sections a reusing run needs as evidence (the sanitize scan)."""
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(), "run_id": run_id,
             "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
-            "outbound": outbound}
+            "outbound": outbound, "sections": sections or {}}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

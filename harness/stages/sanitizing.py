@@ -28,7 +28,8 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     url = reveal(dsn)
     rules = load_rules(Path(section.rules)) if section.rules else None
     scripts = [Path(p) for p in section.scripts]
-    originals = take_original_sample(url, rules) if rules is not None else None
+    salt = section.secret()  # None: the rule file's salt_env variable
+    originals = take_original_sample(url, rules, salt) if rules is not None else None
 
     tables: dict[str, int] = {}
     seconds = 0.0
@@ -39,7 +40,7 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         seconds += vendor.seconds
         applied += vendor.rules_applied
     if rules is not None:
-        result = sanitize(url, rules)
+        result = sanitize(url, rules, salt)
         for table, rows in result.rows_changed.items():
             tables[table] = tables.get(table, 0) + rows
         seconds += result.seconds

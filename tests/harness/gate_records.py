@@ -92,9 +92,16 @@ def good_record() -> RunRecord:
     record.stages = [
         StageResult("restore", Outcome.PASSED, f"{RUN_DAY}T10:00:01+00:00", 1.5,
                     {"backup": "pre-bill-run.manifest.json", "rows": 1200}),
+        StageResult("sanitize", Outcome.PASSED, f"{RUN_DAY}T10:00:02+00:00", 0.8,
+                    {"rules_applied": 12, "scan": "clean"}),
+        StageResult("lockdown", Outcome.PASSED, f"{RUN_DAY}T10:00:03+00:00", 0.1,
+                    {"escaped": []}),
         StageResult("bill_run", Outcome.PASSED, f"{RUN_DAY}T10:00:03+00:00", 70.2,
                     {"transactions": 812}),
     ]
+    # the evidence of the two safety rules, as the sanitize and lock-down stages write it
+    record.extras["sanitize"] = {"enabled": True, "residue": []}
+    record.extras["outbound"] = {"sinks": {"smtp": "smtp://127.0.0.1:2525"}, "escaped": []}
     record.scenarios = [
         scenario("bob smith balance", ["CF-BILL-01"]),
         scenario("jane doe pool", ["CF-BILL-01"]),

@@ -231,11 +231,14 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
             record.stages.append(StageResult("restore", Outcome.ERROR, error=str(fail)))
             raise fail
         started = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
-        for name in ("restore", "bill_run"):
+        for name in ("restore", "sanitize", "lockdown", "bill_run"):
             progress(f"{name} …")
             stage = StageResult(name, Outcome.PASSED, started.isoformat(), 0.1)
             record.stages.append(stage)
             on_stage(stage)
+        # the evidence the gate's safety rules read, as the real stages write it
+        record.extras["sanitize"] = {"enabled": True, "residue": []}
+        record.extras["outbound"] = {"sinks": {}, "escaped": []}
         return Prepared(StubBillRun(7, profile.bill_run.date, started), started,
                         open_target(profile))
 
@@ -245,6 +248,7 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
 
 
 def latest_record(root: Path) -> RunRecord:
-    runs = [p for p in (root / "reports").iterdir() if p.name != "latest" and p.is_dir()]
+    runs = [p for p in (root / "reports").iterdir()
+            if p.name != "latest" and not p.name.startswith(".") and p.is_dir()]
     assert len(runs) == 1, runs
     return RunRecord.load(runs[0] / "run.json")

@@ -77,7 +77,7 @@ def test_checklist_lists_items_and_latest_coverage(project: Path) -> None:
     golive("run", "--", "--golive-no-prepare")
     after = golive("checklist")
     assert after.exit_code == 0
-    rows = {line.split("│")[1].strip(): line for line in after.output.splitlines()
-            if line.count("│") > 3 and "CF-" in line}
+    rows = {line.split()[0]: line for line in after.output.splitlines()
+            if line.startswith(" CF-")}
     assert "verified" in rows["CF-PAY-01"]
     assert "uncovered" in rows["CF-DOCS-01"]

@@ -67,12 +67,64 @@ def test_everything_passed_is_go_and_exit_0() -> None:
     assert record.exit_status == 0
 
 
-def test_sections_not_yet_present_are_not_applicable_and_do_not_block() -> None:
+@pytest.mark.parametrize(
+    ("section", "key", "rule_name"),
+    [("sanitize", "residue", "sanitize scan clean"),
+     ("outbound", "escaped", "nothing escaped the sinks")],
+)
+@pytest.mark.parametrize("how", ["section deleted", "key deleted", "key renamed", "not a list",
+                                 "stage and section deleted"])
+def test_a_safety_rule_whose_evidence_is_missing_is_no_go(
+        section: str, key: str, rule_name: str, how: str) -> None:
     record = good_record()
+    if how == "section deleted":
+        del record.extras[section]
+    elif how == "key deleted":
+        del record.extras[section][key]
+    elif how == "key renamed":
+        record.extras[section][key + "s"] = record.extras[section].pop(key)
+    elif how == "not a list":
+        record.extras[section][key] = None
+    else:
+        del record.extras[section]
+        stage = "sanitize" if section == "sanitize" else "lockdown"
+        record.stages = [s for s in record.stages if s.name != stage]
+    assert judge(record) is Verdict.NO_GO
+    assert failing_rules(record) == [rule_name]
+    assert rule(record, rule_name).detail.startswith("no evidence")
+
+
+def test_missing_evidence_names_the_stage_that_did_not_leave_it() -> None:
+    record = good_record()
+    del record.extras["sanitize"]
+    del record.extras["outbound"]
+    record.stages[1].outcome = Outcome.FAILED
+    record.stages[2].outcome = Outcome.NOT_RUN
     judge(record)
-    assert is_not_applicable(rule(record, "sanitize"))
-    assert is_not_applicable(rule(record, "nothing escaped"))
-    assert record.verdict is Verdict.GO
+    assert "the sanitize stage is failed" in rule(record, "sanitize").detail
+    assert "the lockdown stage is not_run" in rule(record, "nothing escaped").detail
+    record = good_record()
+    record.stages = []
+    del record.extras["sanitize"]
+    judge(record)
+    assert "no sanitize stage was recorded" in rule(record, "sanitize").detail
+
+
+def test_a_disabled_flag_without_the_stage_saying_so_is_not_evidence() -> None:
+    record = good_record()
+    record.extras["sanitize"] = {"enabled": False}  # but the sanitize stage passed
+    assert judge(record) is Verdict.NO_GO
+    assert failing_rules(record) == ["sanitize scan clean"]
+
+
+def test_lockdown_disabled_by_the_profile_rules_out_no_escape() -> None:
+    record = good_record()
+    del record.extras["outbound"]
+    record.stages[2] = StageResult("lockdown", Outcome.SKIPPED,
+                                   evidence={"enabled": False, "reason": "disabled"})
+    assert judge(record) is Verdict.NO_GO
+    assert "lock-down disabled by the profile" in rule(record, "nothing escaped").detail
+    assert "stages finished" in failing_rules(record)
 
 
 def test_waived_blocking_failure_is_go_with_waivers() -> None:
@@ -144,8 +196,8 @@ def test_an_empty_run_is_no_go() -> None:
 
 def test_a_failed_stage_is_no_go_with_a_severe_failure() -> None:
     record = good_record()
-    record.stages[1].outcome = Outcome.FAILED
-    record.stages[1].error = "bill run raised"
+    record.stages[-1].outcome = Outcome.FAILED
+    record.stages[-1].error = "bill run raised"
     assert judge(record) is Verdict.NO_GO
     assert "stages finished" in failing_rules(record)
     (failure,) = record.failures
@@ -389,10 +441,12 @@ def test_the_profile_gate_section_fits_the_protocol() -> None:
 
 def _with_sanitize_and_lockdown(sanitize: Outcome, lockdown: Outcome, enabled: bool) -> RunRecord:
     record = good_record()
-    record.stages[1:1] = [
+    record.stages[1:3] = [
         StageResult("sanitize", sanitize, evidence={"enabled": enabled}),
         StageResult("lockdown", lockdown, evidence={"sinks": 2}),
     ]
+    if not enabled:  # what the sanitize stage writes when the profile disables it
+        record.extras["sanitize"] = {"enabled": False}
     return record
 
 
@@ -400,6 +454,7 @@ def test_sanitize_disabled_by_profile_is_excused_when_staging_was_locked_down() 
     record = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
     assert judge(record) is Verdict.GO
     assert "locked down instead" in rule(record, "stages").detail
+    assert is_not_applicable(rule(record, "sanitize scan clean"))  # a decision, not a gap
     # excused, never shown as a pass: the stage itself stays skipped
     assert record.stages[1].outcome is Outcome.SKIPPED
 

@@ -180,7 +180,8 @@ def test_drift_only_warns_when_the_profile_says_so(root: Path) -> None:
 
 def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
     profile = write_profile(root)
-    first = prepare(profile, new_record())
+    first_record = new_record()
+    first = prepare(profile, first_record)
     first_run = first.bill_run
     first.close()
 
@@ -194,6 +195,10 @@ def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
     assert outcomes.pop("lockdown") is Outcome.PASSED  # the sinks belong to this run
     assert set(outcomes.values()) == {Outcome.REUSED}
     assert any("was not restored, sanitized or billed again" in n for n in record.notes)
+    # the sanitize evidence of the reused preparation comes along (the gate needs it)
+    reused_scan = dict(record.extras["sanitize"])
+    assert reused_scan.pop("reused_from") is not None
+    assert reused_scan == first_record.extras["sanitize"]
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
 
     # what the sinks received while staging was prepared is replayed as this run's evidence

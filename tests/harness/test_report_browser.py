@@ -61,7 +61,7 @@ def open_report(html: Path) -> tuple[dict[str, str], list[str], bool]:
 def test_no_go_report_renders_offline_with_its_verdict(tmp_path: Path) -> None:
     record = good_record()
     record.status = RunStatus.INTERRUPTED
-    record.stages[1].outcome = Outcome.INTERRUPTED
+    record.stages[-1].outcome = Outcome.INTERRUPTED
     record.accounts.append(
         AccountCheck("<script>alert('pwn')</script>", "balance", "1.00", "2.00", False))
     html = write_reports(gated(record), tmp_path)["signoff.html"]

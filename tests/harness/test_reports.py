@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -15,6 +16,7 @@ from harness.coverage import compute_coverage
 from harness.gate import decide
 from harness.record import (
     AccountCheck,
+    Failure,
     Outcome,
     RunRecord,
     RunStatus,
@@ -23,6 +25,7 @@ from harness.record import (
     Verdict,
 )
 from harness.reports import ReportError, load_and_render, render_html, write_reports
+from harness.reports.defects import COLUMNS, render_defects
 from tests.harness.gate_records import ITEMS, Rules, good_record, scenario
 
 TODAY = dt.date(2026, 11, 3)
@@ -84,7 +87,7 @@ def test_latest_falls_back_to_a_copy_without_symlinks(
     latest = tmp_path / "latest"
     write_reports(mixed_record(), tmp_path / "run-1", latest_link=latest)
     assert latest.is_dir() and not latest.is_symlink()
-    assert {p.name for p in latest.iterdir()} == FILES
+    assert {p.name for p in latest.iterdir()} == FILES | {".golive-latest"}
     record = gated(good_record())
     write_reports(record, tmp_path / "run-2", latest_link=latest)
     assert RunRecord.load(latest / "run.json").verdict is Verdict.GO
@@ -143,8 +146,8 @@ def test_junit_never_lets_an_unverified_scenario_pass(tmp_path: Path) -> None:
     suite = root.find("testsuite")
     assert suite is not None
     assert suite.get("skipped") == "0"
-    # 6 scenarios + 2 stages + the gate
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("9", "4", "2")
+    # 6 scenarios + 4 stages + the gate
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("11", "4", "2")
 
 
 def test_junit_gate_case_fails_on_no_go_and_passes_on_go(tmp_path: Path) -> None:
@@ -161,7 +164,7 @@ def test_junit_gate_case_fails_on_no_go_and_passes_on_go(tmp_path: Path) -> None
 def test_junit_interrupted_run_fails_the_gate_and_unfinished_stage(tmp_path: Path) -> None:
     record = good_record()
     record.status = RunStatus.INTERRUPTED
-    record.stages[1].outcome = Outcome.INTERRUPTED
+    record.stages[-1].outcome = Outcome.INTERRUPTED
     by_name = cases(junit(tmp_path, gated(record)))
     gate_failure = by_name["golive::gate"].find("failure")
     assert gate_failure is not None and "interrupted" in (gate_failure.get("message") or "")
@@ -249,6 +252,32 @@ def test_defects_csv_defuses_formulas(tmp_path: Path) -> None:
     record.scenarios.append(scenario("=HYPERLINK(\"http://x\")", [], Outcome.FAILED))
     rows = list(csv.reader(write_reports(gated(record), tmp_path)["defects.csv"].open()))
     assert rows[1][2].startswith("'=")
+
+
+@pytest.mark.parametrize("start", ["-", "=", "+", "@", "\t", "\r", "\n", "-1"])
+def test_every_defects_csv_cell_that_could_be_a_formula_is_quoted(start: str) -> None:
+    """Each column, each dangerous first character (negative numbers too, per OWASP)."""
+    payload = f"{start}cmd|' /C calc'!A0"
+    record = good_record()
+    record.run_id = payload
+    record.failures = [Failure(source=payload, title=payload, message=payload,
+                               severity="high", checklist_ids=[payload], found_on=payload,
+                               due_date=payload, nodeid=payload, waived_by=payload)]
+    rows = list(csv.reader(io.StringIO(render_defects(record), newline="")))
+    cells = rows[1]
+    assert len(cells) == len(COLUMNS)
+    text_cells = [c for name, c in zip(COLUMNS, cells, strict=True)
+                  if name not in ("severity", "resolution", "status")]
+    assert text_cells and all(c == "'" + payload for c in text_cells), cells
+    assert cells[COLUMNS.index("status")] == f"waived by {payload}"
+
+
+def test_ordinary_defects_csv_cells_are_left_alone() -> None:
+    record = good_record()
+    record.failures = [Failure("scenario", "Bob is billed 12.00", "AssertionError: x", "high")]
+    row = list(csv.reader(io.StringIO(render_defects(record))))[1]
+    assert row[COLUMNS.index("title")] == "Bob is billed 12.00"
+    assert row[COLUMNS.index("message")] == "AssertionError: x"
 
 
 # -- HTML ------------------------------------------------------------------------------

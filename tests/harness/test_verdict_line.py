@@ -32,3 +32,17 @@ def test_a_failed_stage_comes_before_the_items_it_left_unverified() -> None:
                            "sanitize: SaltMissing: set GOLIVE_SANITIZE_SALT; ")
     assert line.index("SaltMissing") < line.index("CF-BILL-01")
     assert "more" not in line
+
+
+def test_missing_safety_evidence_is_named_unless_a_stage_already_explains_it() -> None:
+    record = RunRecord(run_id="r", started_at="2026-11-23T10:00:00+00:00", profile="p",
+                       target="demo", status=RunStatus.COMPLETE)
+    record.stages = [StageResult("preflight", Outcome.ERROR, error="Chromium not found")]
+    no_scan = GateRule("sanitize scan clean", False, "no evidence: the run record has no "
+                                                     "sanitize scan result")
+    record.gate = [GateRule("stages finished", False, "did not finish: preflight (error)"),
+                   no_scan]
+    line = verdict_line(record, None)
+    assert "preflight: Chromium not found" in line and "no evidence" not in line
+    record.gate = [GateRule("stages finished", True, "4 stage(s) finished"), no_scan]
+    assert "sanitize scan clean: no evidence" in verdict_line(record, None)
