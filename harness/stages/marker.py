@@ -29,11 +29,15 @@ def clear(profile: Profile) -> None:
     marker_path(profile).unlink(missing_ok=True)
 
 
-def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any]) -> Path:
+def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
+          population: dict[str, Any] | None = None) -> Path:
+    """``population`` is the comparison made right after the bill run: a reused staging
+    carries it, since comparing again would see what the scenarios wrote since."""
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(),
-            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages}
+            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
+            "population": population}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
