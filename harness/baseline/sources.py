@@ -172,6 +172,10 @@ class RowSource:
         scales = self._scales()
         clause = self.statement(self.select(where))
         with self.connect() as conn:
+            if self.backend == "postgresql":
+                # a cursor is planned for its first rows (an index walk in key order over
+                # the whole table); golive reads them all: plan for all
+                conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
             result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
                 clause, params or {})
             for raw in result:

@@ -193,13 +193,13 @@ class SqliteStore(BaselineStore):
 
 
 # -- PostgreSQL -----------------------------------------------------------------------
-_PG_KIND = {Kind.MONEY: "numeric", Kind.DATE: "date", Kind.INT: "bigint", Kind.TEXT: "text"}
+_PG_KIND = {Kind.DATE: "date", Kind.INT: "bigint", Kind.TEXT: "text"}
 
 
 def _pg_type(dataset: Dataset, column: str, types: dict[str, ColumnType]) -> str:
     spec = dataset.fields.get(column)
-    if spec is not None:
-        return _PG_KIND[spec.kind]
+    if spec is not None:  # money at the field's scale: what golive compares, declared
+        return f"numeric(38,{spec.scale})" if spec.kind is Kind.MONEY else _PG_KIND[spec.kind]
     if column in dataset.key and _key_is_integer(types, column):
         return "bigint"
     return 'text COLLATE "C"'
