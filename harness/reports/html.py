@@ -218,6 +218,11 @@ def _context(record: RunRecord, title: str) -> dict[str, Any]:
         "outbound": _outbound(record),
         "sanitize": _sanitize(record),
         "population": record.population,
+        # the first differences read grouped: by field, then by group (e.g. the product)
+        "population_differences": sorted(
+            record.population.differences,
+            key=lambda d: (d.dataset, d.category, d.column, d.group, d.account, d.key))
+        if record.population is not None else [],
         "population_rows": sum(d.staging_rows for d in record.population.datasets)
         if record.population is not None else 0,
         "population_note": _population_note(record),

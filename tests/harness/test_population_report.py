@@ -170,3 +170,27 @@ def test_a_run_without_population_writes_no_differences_file(tmp_path: Path) -> 
     assert "differences.csv" not in paths and not (tmp_path / "differences.csv").exists()
     html = paths["signoff.html"].read_text()
     assert 'id="population-none"' in html
+
+
+def test_the_first_differences_read_grouped_by_field_then_group() -> None:
+    from harness.reports import render_html
+
+    record = gated(section())
+    assert record.population is not None
+    record.population.differences = [
+        PopulationDifference("accounts", "changed", "A1", "A1", "", "status", "status",
+                             "active", "closed", "changed"),
+        PopulationDifference("accounts", "changed", "A1", "A1", "", "balance", "balance",
+                             "1.00", "2.00", "+1.00"),
+        PopulationDifference("charges", "changed", "A2", "A2/TV", "TV", "charged", "charges",
+                             "5.00", "6.00", "+1.00"),
+        PopulationDifference("charges", "changed", "A1", "A1/NET", "NET", "charged", "charges",
+                             "5.00", "7.00", "+2.00"),
+        PopulationDifference("accounts", "changed", "A2", "A2", "", "balance", "balance",
+                             "1.00", "3.00", "+2.00"),
+    ]
+    shown = render_html(record).split('id="population-differences"')[1].split("</table>")[0]
+    order = [(row.split("<td>")[1].split("<")[0], row.split("<td>")[5].split("<")[0])
+             for row in shown.split('<tr class="bad">')[1:]]
+    assert order == [("A1", "balance"), ("A2", "balance"), ("A1", "status"),
+                     ("A1", "charges"), ("A2", "charges")]
