@@ -352,3 +352,19 @@ def test_stale_says_why(tmp_path: Path) -> None:
     assert "queries changed" in str(stale(info, other, RUN_DATE, None))
     tolerant = population()  # tolerances are not part of what the baseline holds
     assert stale(info, tolerant, RUN_DATE, None) is None
+
+
+@pytest.mark.postgres
+def test_a_baseline_database_is_read_through_a_read_only_session(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    production = database("postgres", tmp_path, "prod", request)
+    build(production, scenario()[0])
+    store = PostgresStore(Dsn(database("postgres", tmp_path, "base", request)))
+    capture(population(), Dsn(production), store, RUN_DATE, None)
+    source = store.source("accounts", population().accounts)  # type: ignore[arg-type]
+    with source.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM golive_baseline.accounts")) == 9
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            conn.execute(text("DELETE FROM golive_baseline.accounts"))
+    store.close()
+    assert store.provenance() is not None  # the baseline is whole
