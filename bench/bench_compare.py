@@ -90,6 +90,20 @@ def run_size(server: PgServer, rows: int, reladiff: Path | None, scratch: Path) 
     return outcome
 
 
+def _cpu(result: legs.LegResult) -> str:
+    return f"{result.cpu:.1f}" if result.cpu is not None else "-"
+
+
+def _idle(o: SizeOutcome) -> None:
+    """What the legs would take on this machine idle, from the CPU they used (tool and
+    server): a figure the other helpers' load does not move. No target is judged on it."""
+    shown = [f"{r.name.split(' (')[0]} {r.rows / r.idle_estimate:,.0f} rows/s"
+             for r in o.results if r.error is None and r.idle_estimate]
+    if shown:
+        _say(f"   from CPU seconds over {os.cpu_count()} cores (an estimate for an idle "
+             f"machine, not judged): {'; '.join(shown)}")
+
+
 def _mib(value: int | None) -> str:
     return f"{value / 1048576:,.0f} MiB" if value is not None else "in server"
 
@@ -99,14 +113,16 @@ def report(outcomes: list[SizeOutcome]) -> bool:
     passed = True
     for o in outcomes:
         _say(f"-- {o.rows:,} accounts (load average {o.load[0]:.2f})")
-        _say(f"   {'tool':<20}{'seconds':>9}{'wall':>8}{'rows/s':>13}{'peak RSS':>12}   found")
+        _say(f"   {'tool':<20}{'seconds':>9}{'wall':>8}{'rows/s':>13}{'peak RSS':>12}"
+             f"{'CPU s':>8}   found")
         for r in o.results:
             if r.error is not None:
                 _say(f"   {r.name:<20}{r.seconds:>9.2f}{r.wall:>8.2f}{'-':>13}"
-                     f"{_mib(r.peak_rss):>12}   FAILED: {r.error}")
+                     f"{_mib(r.peak_rss):>12}{_cpu(r):>8}   FAILED: {r.error}")
                 continue
             _say(f"   {r.name:<20}{r.seconds:>9.2f}{r.wall:>8.2f}{r.rate:>13,.0f}"
-                 f"{_mib(r.peak_rss):>12}   {r.found}")
+                 f"{_mib(r.peak_rss):>12}{_cpu(r):>8}   {r.found}")
+        _idle(o)
         golive, join = o.leg("golive"), o.leg("SQL join")
         ratio = o.vs_reladiff()
         ok = ratio is not None and ratio >= TARGET_RELADIFF

@@ -47,6 +47,15 @@ class LegResult:
     peak_rss: int | None  # bytes
     found: str  # what it reported, e.g. "70 beyond tolerance, 12 within"
     error: str | None = None
+    cpu: float | None = None  # CPU seconds of the tool's process and the database server
+
+    @property
+    def idle_estimate(self) -> float | None:
+        """Seconds on an otherwise idle machine of this many cores, if the leg kept them
+        all busy: CPU seconds over cores (never below its critical path, unknown here)."""
+        if self.cpu is None:
+            return None
+        return self.cpu / (os.cpu_count() or 1)
 
     @property
     def rate(self) -> float:
@@ -93,21 +102,51 @@ def _golive_child(baseline: str, staging: str, csv_path: str) -> None:
                       "rows": counts.production_rows}))
 
 
-def _wait(proc: subprocess.Popen[str], started: float) -> tuple[float, int]:
-    """(wall seconds, peak RSS in bytes) of a finished child, from its own rusage."""
+def _wait(proc: subprocess.Popen[str], started: float) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in bytes, CPU seconds) of a finished child, from its own
+    rusage."""
     _, _, usage = os.wait4(proc.pid, 0)
     proc.returncode = 0  # reaped here; Popen must not wait again
-    return time.perf_counter() - started, usage.ru_maxrss * 1024
+    return (time.perf_counter() - started, usage.ru_maxrss * 1024,
+            usage.ru_utime + usage.ru_stime)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def server_cpu(server: PgServer) -> float:
+    """CPU seconds the server has used so far: the postmaster, its reaped children
+    (backends that ended) and its live ones. A difference of two readings is what the
+    server spent in between, whatever else runs on the machine."""
+    pid = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+    fields = _stat(pid)
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            child = _stat(int(entry))
+        except OSError:
+            continue
+        if int(child[1]) == pid:
+            total += int(child[11]) + int(child[12])
+    return total / _TICK
 
 
 def run_golive(server: PgServer, rows: int, scratch: Path) -> LegResult:
     cmd = [sys.executable, "-m", "bench.compare_legs", "golive", server.url(BASELINE_DB),
            server.url(STAGING_DB), str(scratch / "differences.csv")]
-    started = time.perf_counter()
+    started, before = time.perf_counter(), server_cpu(server)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
     out, errors = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    wall, rss = _wait(proc, started)
+    wall, rss, own = _wait(proc, started)
+    cpu = own + server_cpu(server) - before
     try:
         got = json.loads(out.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -115,7 +154,7 @@ def run_golive(server: PgServer, rows: int, scratch: Path) -> LegResult:
         return LegResult("golive", rows, wall, wall, rss, "", f"crashed: {tail[0]}")
     found = (f"{got['beyond']} beyond tolerance ({got['changed']} changed, {got['missing']} "
              f"missing, {got['extra']} extra), {got['within']} within; {got['method']}")
-    return LegResult("golive", rows, got["seconds"], wall, rss, found)
+    return LegResult("golive", rows, got["seconds"], wall, rss, found, cpu=cpu)
 
 
 def install_reladiff(venv: Path) -> Path:
@@ -152,17 +191,19 @@ def run_reladiff(exe: Path, server: PgServer, rows: int) -> LegResult:
     cmd = [str(exe), f"postgresql://postgres@/{PRODUCTION_DB}", "accounts",
            f"postgresql://postgres@/{STAGING_DB}", "accounts", "-k", "number",
            *[arg for c in COLUMNS for arg in ("-c", c)]]
-    started = time.perf_counter()
+    started, before = time.perf_counter(), server_cpu(server)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     out, errors = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    wall, rss = _wait(proc, started)
+    wall, rss, own = _wait(proc, started)
+    cpu = own + server_cpu(server) - before
     lines = [ln for ln in out.splitlines() if ln[:2] in ("+ ", "- ")]
     if not lines and errors.strip():
         return LegResult("reladiff", rows, wall, wall, rss, "", errors.strip().splitlines()[-1])
     keys = {ln[2:].split(",")[0] for ln in lines}
     return LegResult("reladiff", rows, wall, wall, rss,
-                     f"{len(keys)} keys differ (no tolerance: within-tolerance ones too)")
+                     f"{len(keys)} keys differ (no tolerance: within-tolerance ones too)",
+                     cpu=cpu)
 
 
 JOIN = """
@@ -176,14 +217,16 @@ WHERE p.number IS NULL OR s.number IS NULL OR abs(p.balance - s.balance) > 0.01
 
 def run_join(server: PgServer, rows: int) -> LegResult:
     """Both tables in one database, one FULL OUTER JOIN with golive's tolerance."""
-    started = time.perf_counter()
+    started, before = time.perf_counter(), server_cpu(server)
     with psycopg.connect(server.libpq_dsn(JOIN_DB)) as conn:
         found = conn.execute(JOIN.encode()).fetchall()
     seconds = time.perf_counter() - started
+    cpu = server_cpu(server) - before
     missing = sum(1 for _, extra, miss in found if miss)
     extra = sum(1 for _, only_staging, _ in found if only_staging)
     return LegResult("SQL join (one db)", rows, seconds, seconds, None,
-                     f"{len(found)} beyond tolerance ({missing} missing, {extra} extra)")
+                     f"{len(found)} beyond tolerance ({missing} missing, {extra} extra)",
+                     cpu=cpu)
 
 
 if __name__ == "__main__":
