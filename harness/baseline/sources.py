@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Engine, TextClause, bindparam, text
+from sqlalchemy import Connection, Date, Engine, TextClause, bindparam, text
 from sqlalchemy.exc import DBAPIError
 
 from common.errors import EnvironmentProblem, GoliveError
@@ -81,7 +81,7 @@ def bound(sql: str, run_date: dt.date | None) -> TextClause:
     return clause
 
 
-def connect(engine: Engine, side: str) -> Any:
+def connect(engine: Engine, side: str) -> Connection:
     """A connection, or EnvironmentProblem naming the side that cannot be reached."""
     try:
         return engine.connect()
@@ -163,7 +163,7 @@ class RowSource:
         return ColumnType(_pg_family(name), shown, scale)
 
     # -- rows ------------------------------------------------------------------------
-    def connect(self) -> Any:
+    def connect(self) -> Connection:
         return connect(self.engine, self.side)
 
     def rows(self, where: str = "", params: dict[str, Any] | None = None) -> Iterator[Row]:
