@@ -5,6 +5,10 @@ database is in use); PostgreSQL is dumped with ``pg_dump -Fc`` and restored with
 ``pg_restore``. The manifest beside the backup records the digest, so a restore
 refuses a file that changed since it was taken, and the row counts, so a restore
 can prove it brought every row back.
+
+The demo's production (a generated database, see `demo.production`) runs its scheduled
+bill run right after its backup, as a real production does after its nightly backup;
+a backup of a production that already ran it is refused (it would not be pre-bill-run).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from demo.db import normalise_url, safe_url, sqlite_path
 from demo.paths import DatabaseUnavailable, open_database, scrub
+from demo.production import ProductionBillRun, Schedule, ScheduleError, run_scheduled, scheduled
 
 MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_FORMAT = 1
@@ -56,6 +61,8 @@ class Manifest:
     source_db: str
     format: int = MANIFEST_FORMAT
     path: Path | None = field(default=None, compare=False)
+    # production's scheduled bill run that ran right after this backup (not in the file)
+    then_billed: ProductionBillRun | None = field(default=None, compare=False)
 
     @property
     def backup_path(self) -> Path:
@@ -65,6 +72,7 @@ class Manifest:
     def to_json(self) -> str:
         data = asdict(self)
         data.pop("path")
+        data.pop("then_billed")
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -84,11 +92,16 @@ class Manifest:
         return cls(**known, path=path)
 
 
-def backup(url: str, out_dir: Path) -> Manifest:
-    """Back up the database at ``url`` into ``out_dir``; return the written manifest."""
+def backup(url: str, out_dir: Path, scheduled_bill_run: bool = True) -> Manifest:
+    """Back up the database at ``url`` into ``out_dir``; return the written manifest.
+
+    When the database is the demo's production (it has a scheduled bill run), that bill
+    run follows the backup (``scheduled_bill_run=False`` leaves it for later), and a
+    production that already ran it is refused."""
     engine = open_database(url)
     try:
         info = _describe(engine)
+        schedule = _schedule(engine, url)
     finally:
         engine.dispose()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +131,26 @@ def backup(url: str, out_dir: Path) -> Manifest:
     )
     assert manifest.path is not None
     manifest.path.write_text(manifest.to_json())
+    if schedule is not None and scheduled_bill_run:
+        engine = open_database(url)
+        try:
+            manifest.then_billed = run_scheduled(engine, schedule, str(info["release"]))
+        finally:
+            engine.dispose()
     return manifest
+
+
+def _schedule(engine: Engine, url: str) -> Schedule | None:
+    try:
+        schedule = scheduled(engine)
+    except ScheduleError as exc:
+        raise BackupError(f"{safe_url(url)}: {exc}") from None
+    if schedule is not None and schedule.done:
+        raise BackupError(
+            f"{safe_url(url)} already ran its scheduled bill run of {schedule.run_date}: a "
+            "backup now would not be the pre-bill-run backup (generate production again, "
+            "or restore it from its pre-bill-run backup)")
+    return schedule
 
 
 def restore(manifest_path: Path, url: str) -> None:

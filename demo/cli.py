@@ -122,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", parents=[db], help="write the pre-bill-run backup + manifest")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="directory (default: the state directory's backups/)")
+    p.add_argument("--no-bill-run", dest="bill_run", action="store_false",
+                   help="do not run production's scheduled bill run after the backup")
     p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser("restore", parents=[db], help="restore a backup after checking its digest")
@@ -192,13 +194,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    manifest = backup(args.db, args.out or backups_dir())
+    manifest = backup(args.db, args.out or backups_dir(), scheduled_bill_run=args.bill_run)
     print(f"backed up {safe_url(args.db)} ({manifest.engine}, release {manifest.release}, "
           f"seed {manifest.seed}, as of {manifest.as_of})")
     print(f"  file:     {manifest.backup_path} ({manifest.size} bytes)")
     print(f"  sha256:   {manifest.sha256}")
     print(f"  manifest: {manifest.path}")
     print(f"  accounts: {manifest.row_counts.get('accounts', 0)}")
+    billed = manifest.then_billed
+    if billed is not None:
+        print(f"then production's scheduled bill run for {billed.run_date} on release "
+              f"{billed.release}: bill run #{billed.bill_run_id}, {billed.invoices} invoices, "
+              f"total {billed.total}, {billed.errors} errors")
     return 0
 
 

@@ -29,6 +29,7 @@ from rich.table import Table
 from common.errors import ConfigError, GoliveError, Problem
 from harness import unfinished
 from harness.checklists import Checklists, load_checklists
+from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, RunStatus, Verdict, new_run_id
@@ -92,6 +93,10 @@ profile_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Release verification before go-live: run, report, checklist."""
+
+
+main.add_command(baseline)  # golive baseline capture|show (harness/cli_population.py)
+main.add_command(compare)  # golive compare
 
 
 # -- golive run -------------------------------------------------------------------

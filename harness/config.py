@@ -39,6 +39,7 @@ from pydantic import (
 from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+from harness.baseline.profile import Population
 from harness.severity import Severity
 from harness.targets import sql_catalog
 from sanitize.scanconfig import ScanSettings
@@ -401,6 +402,7 @@ class Profile(_Section):
     signoff: SignoffSection = Field(default_factory=_section)
     report: ReportSection = Field(default_factory=_section)
     portals: Portals = Field(default_factory=_section)
+    population: Population | None = None  # compared with production's results (baseline)
 
     _path: Path = PrivateAttr(default=DEFAULT_PROFILE)
 
@@ -427,9 +429,28 @@ class Profile(_Section):
                 and self.target.dsn.same_database(self.environments.production.dsn):
             problems.append((("target", "dsn"), "is the production database; the target "
                                                 "is the staging system"))
+        problems += self._population_store()
         if problems:
             raise Located(problems)
         return self
+
+    def target_dsn(self) -> Dsn:
+        """The staging database the target reads: its own ``dsn`` (a SQL target may read a
+        replica), else the staging environment's. The population is compared there."""
+        own = self.target.dsn if isinstance(self.target, SqlTargetConfig) else None
+        return own if own is not None else self.environments.staging.dsn
+
+    def _population_store(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """golive writes the baseline database: never production's or staging's."""
+        store = self.population.baseline.dsn if self.population is not None else None
+        if store is None:
+            return []
+        for name in ("production", "staging"):
+            if store.same_database(getattr(self.environments, name).dsn):
+                return [(("population", "baseline", "dsn"),
+                         f"is the {name} database; the baseline is kept in a database "
+                         "of golive's own")]
+        return []
 
 
 def _apply_overrides(source: YamlSource, overrides: dict[str, Any]) -> list[Problem]:

@@ -23,6 +23,7 @@ from harness.record import (
     Failure,
     GateRule,
     Outcome,
+    PopulationFinding,
     RunRecord,
     RunStatus,
     StageResult,
@@ -99,6 +100,16 @@ def _sanitize_disabled_but_locked_down(record: RunRecord) -> StageResult | None:
     return None
 
 
+POPULATION_STAGES = ("baseline", "compare")
+
+
+def _population_not_configured(stage: StageResult) -> bool:
+    """A baseline or compare stage skipped because the profile has no population section:
+    the population rule says so; the stage itself is no unfinished work."""
+    return (stage.name in POPULATION_STAGES and stage.outcome is Outcome.SKIPPED
+            and stage.evidence.get("configured") is False)
+
+
 def _rule_stages(record: RunRecord) -> GateRule:
     if not record.stages:
         return GateRule("stages finished", False, "no stage recorded: staging was not prepared")
@@ -106,7 +117,7 @@ def _rule_stages(record: RunRecord) -> GateRule:
     bad = [
         f"{s.name} ({s.outcome.value})"
         for s in record.stages
-        if not s.outcome.ok and s is not excused
+        if not s.outcome.ok and s is not excused and not _population_not_configured(s)
     ]
     if bad:
         return GateRule("stages finished", False, f"did not finish: {_names(bad)}")
@@ -191,6 +202,51 @@ def _rule_accounts(record: RunRecord, rules: GateRulesLike) -> GateRule:
     return GateRule(name, True, f"{accounts} account(s) within tolerance {tolerance}")
 
 
+def _finding_text(finding: PopulationFinding) -> str:
+    where = f"{finding.dataset} {finding.label or finding.column}".strip()
+    if finding.category != "changed":
+        where = f"{finding.dataset} rows {finding.category}"
+    if finding.group:
+        where += f" [{finding.group}]"
+    delta = f" {finding.delta}" if finding.delta else ""
+    accounts = ", ".join(finding.first_accounts[:3]) + (
+        f" and {finding.accounts - 3} more" if finding.accounts > 3 else "")
+    return f"{where}{delta} on {finding.accounts} account(s): {accounts}"
+
+
+def _rule_population(record: RunRecord) -> GateRule:
+    """Every account of staging against production's results of the same bill run."""
+    name = "population matches production"
+    section = record.population
+    stage = next((s for s in record.stages if s.name == "compare"), None)
+    if section is None:
+        if stage is not None and _population_not_configured(stage):
+            return GateRule(name, True, f"{NOT_APPLICABLE}: the profile has no population "
+                                        "section (only the checklists' accounts compared)")
+        if stage is None:
+            return GateRule(name, True, f"{NOT_APPLICABLE}: no population comparison in "
+                                        "this run")
+        return GateRule(name, False, f"not compared: the compare stage is "
+                                     f"{stage.outcome.value}")
+    base = section.baseline
+    against = f"production's bill run of {base.bill_run_date}" + (
+        f" (release {base.release})" if base.release else "")
+    rows = sum(d.staging_rows for d in section.datasets)
+    if section.passed:
+        within = sum(d.within for d in section.datasets)
+        accepted = sum(d.accepted for d in section.datasets)
+        extra = f"; {section.beyond} beyond tolerance allowed" if section.beyond else ""
+        return GateRule(name, True, f"{rows} row(s) match {against} ({within} within "
+                                    f"tolerance, {accepted} accepted{extra})")
+    beyond = [f for f in section.findings if f.status == "beyond tolerance"]
+    listed = "; ".join(_finding_text(f) for f in beyond[:3])
+    more = len(beyond) - 3
+    if more > 0:
+        listed += f"; and {more} more finding(s)"
+    return GateRule(name, False, f"{section.beyond} difference(s) beyond tolerance against "
+                                 f"{against} (threshold {section.threshold}): {listed}")
+
+
 def _stage(record: RunRecord, name: str) -> StageResult | None:
     return next((s for s in record.stages if s.name == name), None)
 
@@ -257,6 +313,7 @@ def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
         _rule_critical(record),
         _rule_blocking(record, rules, today),
         _rule_accounts(record, rules),
+        _rule_population(record),
         _rule_sanitize(record),
         _rule_escapes(record),
     ]

@@ -1,6 +1,6 @@
-"""The staging pipeline: backup → restore → sanitize → lockdown → config_diff → bill_run →
-stop_service → outbound_check, each recorded in the run record with its start, duration
-and evidence.
+"""The staging pipeline: backup → baseline → restore → sanitize → lockdown → config_diff →
+bill_run → stop_service → compare → outbound_check, each recorded in the run record with
+its start, duration and evidence.
 
 A failing stage stops the pipeline: it is recorded FAILED (or INTERRUPTED) with
 its error, every later stage NOT_RUN, and `PipelineError` is raised, so a run
@@ -9,7 +9,9 @@ staging database already prepared for the same backup digest, release and date
 is not prepared again: its stages are recorded REUSED and a note says so;
 lock-down still runs, because the sinks belong to this run, and what the sinks
 received during the preparation is replayed as this run's evidence of what the
-bill run sent (marked as such in the record).
+bill run sent (marked as such in the record). The population comparison
+of the reused staging is the one made when it was prepared (kept with the marker):
+comparing again would count what earlier scenarios wrote as differences.
 
 Whatever the pipeline starts (sinks, the payment sandbox, the billing service)
 it stops on every exit path — success, a failed stage, an interrupt — and notes
@@ -26,9 +28,9 @@ from typing import Any
 
 from common.errors import EnvironmentProblem, GoliveError
 from harness.config import Profile
-from harness.record import Outcome, RunRecord, StageResult, now
+from harness.record import Outcome, PopulationSection, RunRecord, StageResult, now
 from harness.safety import redact, reveal
-from harness.stages import billing, data, lockdown, marker
+from harness.stages import billing, comparing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
 from harness.started import Ledger, close_target
 from harness.targets.base import Target, TargetError
@@ -39,12 +41,14 @@ __all__ = ["STAGE_NAMES", "PipelineError", "Prepared", "prepare"]
 
 STAGES: tuple[tuple[str, StageFn], ...] = (
     ("backup", data.backup),
+    ("baseline", comparing.baseline),
     ("restore", data.restore),
     ("sanitize", data.sanitize),
     ("lockdown", lockdown.lockdown),
     ("config_diff", billing.config_diff),
     ("bill_run", billing.bill_run),
     ("stop_service", billing.stop_service),
+    ("compare", comparing.compare),
     ("outbound_check", lockdown.outbound_check),
 )
 STAGE_NAMES = tuple(name for name, _ in STAGES)
@@ -131,7 +135,8 @@ def prepare(
                          {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES},
                          outbound=lockdown.captures(ctx) if ctx.sinks else None,
                          run_id=record.run_id,
-                         sections={"sanitize": record.extras.get("sanitize")})
+                         sections={"sanitize": record.extras.get("sanitize")},
+                         population=record.population.to_dict() if record.population else None)
     except BaseException as exc:
         how = ("stopped after the run was interrupted" if isinstance(exc, KeyboardInterrupt)
                else "stopped after preparation failed")
@@ -183,9 +188,11 @@ def _dsns(profile: Profile) -> list[str]:
 
 
 def _key(ctx: StageContext, backup: dict[str, Any]) -> dict[str, Any]:
+    population = ctx.profile.population
     return {"backup_sha256": backup.get("sha256"), "release": ctx.target.release,
             "bill_run_date": ctx.run_date.isoformat(),
-            "bill_run_id": ctx.bill_run.id if ctx.bill_run is not None else None}
+            "bill_run_id": ctx.bill_run.id if ctx.bill_run is not None else None,
+            "population_digest": population.digest() if population is not None else None}
 
 
 def _reusable(ctx: StageContext, say: Progress) -> dict[str, Any] | None:
@@ -212,10 +219,12 @@ def _reusable(ctx: StageContext, say: Progress) -> dict[str, Any] | None:
 
 def _differs(ctx: StageContext, found: dict[str, Any]) -> str | None:
     wanted = _key(ctx, data.locate(ctx, make=False))
-    differs = [k for k in ("backup_sha256", "release", "bill_run_date")
+    differs = [k for k in ("backup_sha256", "release", "bill_run_date", "population_digest")
                if found.get(k) != wanted[k]]
     if differs:
         return "it was prepared for another " + ", ".join(differs)
+    if wanted["population_digest"] is not None and not found.get("population"):
+        return "it was prepared without a population comparison"
     latest = ctx.target.latest_bill_run()
     if latest is None or latest.id != found.get("bill_run_id"):
         return "its latest bill run is not the one golive prepared"
@@ -233,6 +242,8 @@ def _reuse(ctx: StageContext, found: dict[str, Any], begin: StageDone, done: Sta
     if latest is None:  # _reusable checked it; the database changed under us
         raise TargetError("staging lost its bill run while golive was reusing it")
     ctx.bill_run, ctx.started_at = latest, latest.started_at
+    if found.get("population"):
+        ctx.record.population = PopulationSection.from_dict(found["population"])
     evidence: dict[str, Any] = found.get("stages") or {}
     for name in STAGE_NAMES:
         if name == "lockdown":

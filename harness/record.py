@@ -161,6 +161,102 @@ class Stopped:
 
 
 @dataclass
+class BaselineInfo:
+    """Where production's results came from: the baseline's provenance."""
+
+    source: str  # production's DSN, password hidden
+    bill_run_date: str
+    release: str | None  # production's release that ran the bill run, when known
+    captured_at: str
+    rows: dict[str, int]  # per dataset
+    digest: str  # sha256 of every captured row, in key order
+    population_digest: str  # of the queries and columns: another one makes it stale
+    backup_sha256: str | None  # the pre-bill-run backup staging was restored from
+    store: str  # the SQLite file or the baseline database (password hidden)
+    column_types: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class DatasetCounts:
+    """One dataset's comparison: rows per side and differences per category and status."""
+
+    dataset: str
+    production_rows: int = 0
+    staging_rows: int = 0
+    missing: int = 0  # rows only in production
+    extra: int = 0  # rows only in staging
+    changed: int = 0  # rows with a field beyond tolerance
+    beyond: int = 0  # differences beyond tolerance (missing and extra rows count one each)
+    within: int = 0  # field differences within tolerance
+    accepted: int = 0  # field differences the profile accepts (with a reason)
+    ignored: list[str] = field(default_factory=list)  # "field: reason"
+    method: str = ""  # how it was compared
+
+
+@dataclass
+class PopulationDifference:
+    dataset: str
+    category: str  # missing | extra | changed
+    account: str
+    key: str
+    group: str
+    column: str  # the compared field ("" for a missing or extra row)
+    label: str
+    production: str
+    staging: str
+    delta: str
+
+
+@dataclass
+class PopulationFinding:
+    """Differences of one field (or row category) in one group, told once."""
+
+    dataset: str
+    column: str
+    label: str
+    category: str
+    group: str
+    status: str  # beyond tolerance | accepted | within tolerance
+    accounts: int
+    delta: str
+    first_accounts: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class PopulationSection:
+    """The whole staging population compared with production's baseline."""
+
+    baseline: BaselineInfo
+    threshold: int
+    beyond: int  # differences beyond tolerance, all datasets
+    seconds: float
+    datasets: list[DatasetCounts] = field(default_factory=list)
+    findings: list[PopulationFinding] = field(default_factory=list)
+    differences: list[PopulationDifference] = field(default_factory=list)  # the first ones
+    shown: int = 0  # cap of ``differences``; the CSV has all
+    csv: str | None = None  # the complete list, copied beside the reports as differences.csv
+    csv_rows: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.beyond <= self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PopulationSection:
+        return cls(**{
+            **data,
+            "baseline": BaselineInfo(**data["baseline"]),
+            "datasets": [DatasetCounts(**d) for d in data.get("datasets", [])],
+            "findings": [PopulationFinding(**f) for f in data.get("findings", [])],
+            "differences": [PopulationDifference(**d) for d in data.get("differences", [])],
+        })
+
+
+@dataclass
 class RunRecord:
     run_id: str
     started_at: str
@@ -182,6 +278,7 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     stopped: list[Stopped] = field(default_factory=list)  # what golive started and stopped
     extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
+    population: PopulationSection | None = None  # compared with production's baseline
     schema_version: int = SCHEMA_VERSION
     mode: str = "verify"  # verify: staging before go-live | smoke: production after it
     signoff: SignoffRecord = field(default_factory=SignoffRecord)  # the ledger, applied
@@ -228,6 +325,8 @@ class RunRecord:
                 "signoff": SignoffRecord.from_dict(data.get("signoff")),
                 "history": HistoryComparison.from_dict(data.get("history")),
                 "stopped": [Stopped(**s) for s in data.get("stopped", [])],
+                "population": (PopulationSection.from_dict(data["population"])
+                               if data.get("population") else None),
             }
         )
 

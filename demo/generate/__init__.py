@@ -29,6 +29,7 @@ from demo.generate.scenarios import (
     build_all,
 )
 from demo.models import BillingSetting
+from demo.production import SCHEDULE_KEY
 from demo.security import DEMO_PASSWORD, hash_password
 
 __all__ = [
@@ -95,6 +96,9 @@ def generate(
                     cast(Table, BillingSetting.__table__).insert(),
                     [{"key": "generator_seed", "value": str(seed)},
                      {"key": "generator_as_of", "value": as_of.isoformat()},
+                     # production's bill run, run right after its pre-bill-run backup
+                     {"key": SCHEDULE_KEY,
+                      "value": (as_of + timedelta(days=1)).isoformat()},
                      {"key": "release", "value": "1.0"}],
                 )
                 report("catalog", 1, 1)

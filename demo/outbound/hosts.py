@@ -1,8 +1,33 @@
-"""Remember, within one run, the hosts that failed to resolve or connect."""
+"""Remember, within one run, the hosts that failed to resolve or connect; and, for the
+demo's production, where its real hosts are stood in (`routed`)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+_ROUTES: ContextVar[Mapping[str, tuple[str, int]] | None] = ContextVar("demo_outbound_routes",
+                                                                        default=None)
+
+
+@contextlib.contextmanager
+def routed(routes: Mapping[str, tuple[str, int]]) -> Iterator[None]:
+    """Within the block, a connection to ``host:port`` in ``routes`` goes to the address it
+    maps to. The demo's production uses it to reach stand-ins of its real hosts on
+    127.0.0.1 while its configuration keeps naming the real ones."""
+    token = _ROUTES.set(dict(routes))
+    try:
+        yield
+    finally:
+        _ROUTES.reset(token)
+
+
+def route(host: str, port: int) -> tuple[str, int]:
+    """Where a connection to ``host:port`` really goes (itself unless `routed`)."""
+    routes = _ROUTES.get()
+    return routes.get(f"{host}:{port}", (host, port)) if routes else (host, port)
 
 
 class HostDown(OSError):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from demo.outbound.hosts import HostCache
+from demo.outbound.hosts import HostCache, route
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -48,6 +48,10 @@ def post_json(
     host, port = _host_port(url)
     if hosts is not None:
         hosts.check(host, port)
+    real = route(host, port)
+    if real != (host, port):
+        parts = urlsplit(url)
+        url = parts._replace(netloc=f"{real[0]}:{real[1]}", scheme="http").geturl()
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),

@@ -7,7 +7,7 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from types import TracebackType
 
-from demo.outbound.hosts import HostCache
+from demo.outbound.hosts import HostCache, route
 
 SMTP_TIMEOUT = 5.0
 MAIL_ERRORS = (OSError, smtplib.SMTPException)
@@ -53,7 +53,7 @@ class MailSender:
     def _connect(self) -> smtplib.SMTP:
         self.hosts.check(self.host, self.port)
         try:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = smtplib.SMTP(*route(self.host, self.port), timeout=self.timeout)
             if self.username:
                 smtp.login(self.username, self.password or "")
         except MAIL_ERRORS as exc:

@@ -10,6 +10,7 @@ the run wrote.
     junit.xml      for CI
     cucumber.json  for Cucumber reporters
     defects.csv    one row per failure
+    differences.csv  every difference of the population against production (when compared)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from common.errors import GoliveError
 from harness.record import SCHEMA_VERSION, RunRecord
 from harness.reports.cucumber import cucumber_json
 from harness.reports.defects import render_defects
+from harness.reports.differences import write_differences
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.latest import foreign_latest, update_latest
@@ -89,6 +91,9 @@ def write_reports(
         ),
         "defects.csv": _write(out_dir / "defects.csv", render_defects(record)),
     }
+    differences = write_differences(record, out_dir)
+    if differences is not None:
+        paths["differences.csv"] = differences
     if latest_link is not None and foreign is None:
         linked = update_latest(latest_link, out_dir)
         if linked is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 
+from harness.cells import FORMULA_START, neutral
 from harness.record import Failure, RunRecord
 from harness.reports.text import plain
 from harness.severity import Severity
@@ -31,12 +32,6 @@ COLUMNS = [
     "status",
     "run_id",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutral(text: str) -> str:
-    """``text`` as a cell no spreadsheet runs as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _severity(failure: Failure) -> tuple[int, str]:

@@ -218,7 +218,24 @@ def _context(record: RunRecord, title: str) -> dict[str, Any]:
         "notes": notes,
         "outbound": _outbound(record),
         "sanitize": _sanitize(record),
+        "population": record.population,
+        # the first differences read grouped: by field, then by group (e.g. the product)
+        "population_differences": sorted(
+            record.population.differences,
+            key=lambda d: (d.dataset, d.category, d.column, d.group, d.account, d.key))
+        if record.population is not None else [],
+        "population_rows": sum(d.staging_rows for d in record.population.datasets)
+        if record.population is not None else 0,
+        "population_note": _population_note(record),
     }
+
+
+def _population_note(record: RunRecord) -> str:
+    """Why a run has no population section (the gate's own words when it has one)."""
+    rule = next((g for g in record.gate if g.name == "population matches production"), None)
+    if rule is not None:
+        return rule.detail
+    return "The whole population was not compared with production in this run."
 
 
 def render_html(record: RunRecord, title: str = "Release sign-off") -> str:

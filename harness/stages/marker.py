@@ -38,14 +38,17 @@ def clear(profile: Profile) -> None:
 
 def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
           outbound: dict[str, Any] | None = None, run_id: str | None = None,
-          sections: dict[str, Any] | None = None) -> Path:
+          sections: dict[str, Any] | None = None,
+          population: dict[str, Any] | None = None) -> Path:
     """``outbound``: what the sinks caught, replayed by a reusing run; ``sections``:
-    run-record sections a reusing run needs as evidence (the sanitize scan)."""
+    run-record sections a reusing run needs as evidence (the sanitize scan);
+    ``population``: the comparison made right after the bill run (a reused staging
+    carries it, since comparing again would see what the scenarios wrote since)."""
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(), "run_id": run_id,
             "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
-            "outbound": outbound, "sections": sections or {}}
+            "outbound": outbound, "sections": sections or {}, "population": population}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

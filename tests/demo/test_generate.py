@@ -264,7 +264,9 @@ def test_reference_data_is_release_1_0_and_production_like(
         assert settings == {"tax_rate": "0.10", "payment_terms_days": "14",
                             "suspend_after_days": "30", "usage_rate_default": "0.05",
                             "currency": "USD", "generator_seed": "7",
-                            "generator_as_of": "2026-10-31", "release": "1.0"}
+                            "generator_as_of": "2026-10-31", "release": "1.0",
+                            # production runs this bill run right after its backup
+                            "bill_run_after_backup": "2026-11-01"}
         mail = s.scalars(select(MailConfig)).one()
         assert (mail.smtp_host, mail.smtp_port) == ("smtp.mail.isp-billing.example", 25)
         procs = {p.name: (p.kind, p.gateway_url) for p in s.scalars(select(PaymentProcessor))}

@@ -21,6 +21,12 @@ def test_release_1_1_is_go(run_release: Callable[..., RunOutcome]) -> None:
     assert all(s["outcome"] == "passed" for s in run.record["scenarios"])
     assert (run.run_dir / "signoff.html").exists()
     assert (run.run_dir / "junit.xml").exists()
+    # every account billed as production billed it on 1.0 (the baseline), not only the
+    # checklist's: the whole population compared, nothing beyond tolerance
+    population = run.record["population"]
+    assert population["beyond"] == 0 and population["baseline"]["release"] == "1.0"
+    assert {d["dataset"]: d["staging_rows"] for d in population["datasets"]}["accounts"] == 300
+    assert (run.run_dir / "differences.csv").exists()
     assert "GO" in run.output.splitlines()[-1] or "GO" in run.output
 
 
@@ -37,6 +43,11 @@ REGRESSIONS: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
+# releases whose fault changes what is billed (balances, charges, next bill dates)
+POPULATION_DIFFERS = {"1.1-yearly-one-month", "1.1-pool-not-shared", "1.1-discount-twice",
+                      "1.1-echeck-broken"}
+
+
 @pytest.mark.parametrize("release", sorted(REGRESSIONS))
 def test_regressed_release_is_no_go_for_the_right_reason(
     run_release: Callable[..., RunOutcome], release: str
@@ -50,3 +61,8 @@ def test_regressed_release_is_no_go_for_the_right_reason(
     # the verdict line names the failing items
     for item in items:
         assert item in run.output, run.output[-2000:]
+    # a fault in what is billed shows in the whole population against production's
+    billed_differently = release in POPULATION_DIFFERS
+    assert ("population matches production" in run.failed_gate_rules()) is billed_differently
+    if billed_differently:
+        assert "population matches production:" in run.output

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
@@ -42,6 +43,12 @@ bill_run:
   must_match_production: [tax_rate, payment_terms_days, currency]
   on_drift: {on_drift}
 """
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# the demo's population questions, as the project's profile asks them
+POPULATION = yaml.safe_dump(
+    {"population": yaml.safe_load((ROOT / "golive.yaml").read_text())["population"]})
 
 
 def write_profile(root: Path, release: str = "1.1", on_drift: str = "fail",
@@ -81,7 +88,7 @@ def count(db: Path, sql: str) -> int:
 
 
 def test_stages_run_in_order_with_evidence(root: Path) -> None:
-    profile = write_profile(root)
+    profile = write_profile(root, extra=POPULATION)
     record = new_record()
     said: list[str] = []
     prepared = prepare(profile, record, progress=said.append)
@@ -106,6 +113,15 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
                                                       "currency"}
         assert ev["bill_run"]["status"] == "done" and ev["bill_run"]["invoices"] > 0
         assert ev["stop_service"] == {"stop": "stopped", "status": "stopped"}
+        # production's results of the same bill run, captured read-only, compared whole
+        assert ev["baseline"]["captured"] is True and ev["baseline"]["release"] == "1.0"
+        assert ev["baseline"]["bill_run_date"] == "2026-11-01"
+        assert ev["baseline"]["backup_sha256"] == ev["backup"]["sha256"]
+        assert ev["baseline"]["rows"]["accounts"] == 20
+        assert ev["compare"]["beyond_tolerance"] == 0
+        assert record.population is not None and record.population.passed
+        assert {d.dataset for d in record.population.datasets} == {"accounts", "packages",
+                                                                   "charges"}
         assert any("bill_run: passed" in line for line in said)
 
         assert prepared.bill_run is not None and prepared.bill_run.status == "done"
@@ -119,8 +135,11 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
     assert len(outbound["mail"]) == prepared.bill_run.invoices
     assert all(r.startswith(r[0] + "***@") for m in outbound["mail"] for r in m["recipients"])
     assert outbound["escaped"] == []
-    # production was generated and backed up, never billed
-    assert count(root / "var/production.db", "SELECT count(*) FROM bill_runs") == 0
+    # production was generated, backed up, then ran its own bill run on 1.0 (the demo's
+    # schedule, never golive); staging restored the pre-bill-run backup and billed once
+    assert count(root / "var/production.db", "SELECT count(*) FROM bill_runs") == 1
+    assert count(root / "var/production.db",
+                 "SELECT count(*) FROM bill_runs WHERE release = '1.0'") == 1
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
 
 
@@ -298,8 +317,9 @@ def test_interrupted_stage_is_recorded_interrupted(root: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         prepare(write_profile(root), record, progress=interrupt_at("restore"))
     outcomes = [s.outcome for s in record.stages]
-    assert outcomes[:2] == [Outcome.PASSED, Outcome.INTERRUPTED]
-    assert set(outcomes[2:]) == {Outcome.NOT_RUN}
+    # backup, baseline (no population in this profile), then restore interrupted
+    assert outcomes[:3] == [Outcome.PASSED, Outcome.SKIPPED, Outcome.INTERRUPTED]
+    assert set(outcomes[3:]) == {Outcome.NOT_RUN}
 
 
 @pytest.mark.postgres
@@ -331,7 +351,7 @@ def test_a_tampered_backup_is_not_restored(root: Path) -> None:
     restore = next(s for s in record.stages if s.name == "restore")
     assert restore.outcome is Outcome.FAILED
     assert restore.error is not None and "does not match the manifest" in restore.error
-    assert [s.outcome for s in record.stages[2:]] == [Outcome.NOT_RUN] * (len(STAGE_NAMES) - 2)
+    assert [s.outcome for s in record.stages[3:]] == [Outcome.NOT_RUN] * (len(STAGE_NAMES) - 3)
 
 
 def test_a_missing_backup_without_generate_fails_the_backup_stage(root: Path) -> None:
