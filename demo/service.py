@@ -271,6 +271,9 @@ def request_bill_run(url: str, run_date: dt.date, timeout: float = 600.0) -> Req
         try:
             return _wait(engine, url, current.info, request_id, timeout)
         except KeyboardInterrupt:  # the caller gave up: a later service must not run it
+            # the interrupt may have hit a read mid-statement, its connection still holding a
+            # lock: drop every pooled connection, then cancel on a fresh one
+            engine.dispose()
             _cancel(engine, request_id, "the caller was interrupted before it ran")
             raise
     finally:

@@ -257,6 +257,10 @@ def _settle(profile: Profile, checklists: Checklists, run_id: str, run_dir: Path
     except GoliveError as exc:
         err.print(line(f"golive: {exc.headline}: ", exc.message), soft_wrap=True)
         return Settled(None)
+    except OSError as exc:  # a full or unwritable reports folder: the run has said so
+        err.print(line(f"golive: could not close the run in {run_dir}: ",
+                       exc.strerror or exc), soft_wrap=True)
+        return Settled(None)
 
 
 def _show_end(settled: Settled, verdict: dict[str, Any] | None, code: int | None,

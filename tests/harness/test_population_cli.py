@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from harness.cli import main
+from harness.targets.sql_catalog import CORE_QUERIES
 from tests.harness.population_fixtures import Customer, build, population, scenario
 
 
@@ -21,7 +22,8 @@ def golive(*args: str) -> Result:
 def write_profile(root: Path, date: str = "2026-11-01", with_population: bool = True) -> Path:
     data = {
         "name": "population on the command line",
-        "target": {"kind": "sql", "queries": {"account": "SELECT 1"}},
+        # the commands only read the population; the target's own queries never run here
+        "target": {"kind": "sql", "queries": {q: "SELECT 1" for q in CORE_QUERIES}},
         "environments": {"production": {"dsn": "sqlite:///prod.db"},
                          "staging": {"dsn": "sqlite:///stag.db", "staging": True}},
         "backup": {"path": "backup.dump"},

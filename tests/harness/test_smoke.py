@@ -146,7 +146,8 @@ def test_smoke_preparation_skips_every_stage_and_reads_production(profile: Profi
         assert prepared.target.environment == "production"
         assert prepared.bill_run is not None and prepared.bill_run.run_date == dt.date(2026, 11, 1)
         assert {s.outcome for s in record.stages} == {Outcome.SKIPPED}
-        assert [s.name for s in record.stages][:3] == ["backup", "restore", "sanitize"]
+        assert [s.name for s in record.stages][:4] == ["backup", "baseline", "restore",
+                                                        "sanitize"]
     finally:
         prepared.close()
 

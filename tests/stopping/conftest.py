@@ -9,7 +9,7 @@ import pytest
 from filelock import FileLock
 
 from harness.config import load_profile
-from harness.targets.base import BackupLocator
+from harness.targets.base import require
 from harness.targets.loader import open_target
 from tests.stopping.project import make_project
 
@@ -29,8 +29,8 @@ def stop_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
             profile = load_profile(project / "golive.yaml")
             target = open_target(profile)
             try:
-                assert isinstance(target, BackupLocator)
-                target.locate_backup(manifest, profile.backup.generate, profile.bill_run.date)
+                require(target.backup, "backup").locate(manifest, profile.backup.generate,
+                                                        profile.bill_run.date)
             finally:
                 target.close()
     return base
