@@ -16,6 +16,7 @@ from harness.checklists import AccountExpect
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
 from harness.targets.views import AccountView
+from steps.needs import needs
 
 
 @dataclass
@@ -107,6 +108,7 @@ def balance_is(golive: GoliveContext, subject: Subject, amount: str) -> None:
     golive.check_account(subject.label, "balance", amount, subject.view.balance)
 
 
+@needs("sub_accounts")
 @then(parsers.parse("it has {count:d} sub-accounts"))
 def has_children(golive: GoliveContext, subject: Subject, count: int) -> None:
     children = require(golive.target.sub_accounts, "sub_accounts").children(subject.ref)
@@ -118,6 +120,7 @@ def usage_charged(golive: GoliveContext, subject: Subject, amount: str) -> None:
     golive.check_account(subject.label, "usage charge", amount, _usage_charge(golive, subject))
 
 
+@needs("pools")
 @then(parsers.parse("{minutes:d} minutes were applied to its minute bucket pool"))
 def pool_minutes(golive: GoliveContext, subject: Subject, minutes: int) -> None:
     golive.check_account(

@@ -11,8 +11,10 @@ from pytest_bdd import parsers, then
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
 from steps.accounts import Subject
+from steps.needs import needs
 
 
+@needs("custom_actions")
 @then(parsers.parse('the custom action "{name}" is in place at hook "{hook}" and enabled'))
 def custom_action_enabled(golive: GoliveContext, name: str, hook: str) -> None:
     actions = {a.name: a for a in require(golive.target.custom_actions, "custom_actions").actions()}

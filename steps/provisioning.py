@@ -19,6 +19,7 @@ from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import require
 from harness.targets.views import ProvisioningView
 from steps.accounts import Subject
+from steps.needs import needs
 
 # columns of a provisioning table that are fields of the request; any other column names
 # a field of the request's payload (e.g. "package")
@@ -49,6 +50,7 @@ def _key(path: str, body: Any) -> tuple[str, str]:
     return path, json.dumps(body, sort_keys=True, default=str)
 
 
+@needs("provisioning")
 @then("the bill run sent these provisioning requests for it:",
       target_fixture="provisioning_sent")
 def requests_for_account(golive: GoliveContext, subject: Subject,
@@ -81,6 +83,7 @@ def _matches(request: ProvisioningView, want: dict[str, str]) -> bool:
     return True
 
 
+@needs("outbound")
 @then("the provisioning sink received exactly those requests")
 def sink_received(golive: GoliveContext, subject: Subject,
                   provisioning_sent: list[ProvisioningView]) -> None:
@@ -110,6 +113,7 @@ def package_provisioned(golive: GoliveContext, subject: Subject, code: str) -> N
     )
 
 
+@needs("provisioning")
 @then("no provisioning request of the bill run failed")
 def none_failed(golive: GoliveContext) -> None:
     requests = _run_requests(golive)
@@ -118,6 +122,7 @@ def none_failed(golive: GoliveContext) -> None:
                         + "\n  ".join(_describe(r) for r in failed[:10]))
 
 
+@needs("provisioning", "outbound")
 @then("every provisioning request the bill run sent reached the provisioning sink")
 def all_reached_sink(golive: GoliveContext) -> None:
     sent = Counter(_key(urlsplit(r.url).path, r.payload)

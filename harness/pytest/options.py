@@ -40,6 +40,7 @@ class GoliveOptions:
     no_prepare: bool
     events: Path | None
     smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
+    needs: Path | None = None  # write each scenario's needs here (`golive checklist`)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -77,6 +78,13 @@ def add_options(parser: pytest.Parser) -> None:
              "preparing nothing (`golive smoke`)",
     )
     group.addoption(
+        "--golive-needs",
+        metavar="PATH",
+        default=None,
+        help="write every collected scenario with the target capabilities its steps need "
+             "to PATH as JSON (used by `golive checklist` with --collect-only)",
+    )
+    group.addoption(
         "--golive-events",
         metavar="PATH",
         default=None,
@@ -92,6 +100,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         profile = base / profile
     reports = config.getoption("golive_reports")
     events = config.getoption("golive_events")
+    needs = config.getoption("golive_needs")
     return GoliveOptions(
         profile=profile,
         explicit=given is not None,
@@ -102,6 +111,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         no_prepare=bool(config.getoption("golive_no_prepare")),
         events=(base / events) if events else None,
         smoke=bool(config.getoption("golive_smoke")),
+        needs=(base / needs) if needs else None,
     )
 
 
