@@ -25,8 +25,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
+from rich.text import Text
 
 from common.errors import ConfigError, GoliveError, Problem
+from harness import applicability, checklist_show
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
@@ -271,23 +273,23 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
 @main.command()
 @profile_option
 def checklist(profile_path: Path) -> None:
-    """List the checklist items and, when a run exists, their coverage in the latest run."""
+    """List the checklist items: whether this target can verify each one (and why not),
+    and its coverage in the latest run."""
     profile = _load(profile_path)
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
+    try:
+        present = applicability.target_capabilities(profile)
+        plans = applicability.plan(checklists.items,
+                                   applicability.collect_needs(profile, profile_path), present)
+    except GoliveError as exc:
+        _fail(exc)
     for notice in checklists.notices:
-        out.print(f"[bold]Notice:[/] {notice}")
-    title = f"coverage in run {record.run_id}" if record else "coverage (no run yet)"
-    table = Table(title=f"{len(checklists.items)} checklist items — {title}")
-    for column in ("id", "title", "critical", "severity", "owner", "mode", "coverage"):
-        table.add_column(column, no_wrap=column != "title", overflow="fold")
-    for item in checklists.items:
-        state = coverage.get(item.id, Coverage.UNCOVERED.value) if record else "—"
-        style = "green" if state in ("verified", "manual_pass") else (
-            "dim" if state == "—" else "red")
-        table.add_row(item.id, item.title, "yes" if item.critical else "no",
-                      str(item.severity), item.owner, item.mode, f"[{style}]{state}[/]")
-    out.print(table)
+        out.print(Text.assemble(("Notice: ", "bold"), notice))
+    shown = {i.id: coverage.get(i.id, Coverage.UNCOVERED.value) for i in checklists.items} \
+        if record else {}
+    checklist_show.render(out, plans, present, profile.target.kind, shown,
+                          record.run_id if record else None)
     for warning in checklists.warnings:
         err.print(f"warning: {warning.format()}", markup=False)
     sys.exit(EXIT_GO)
