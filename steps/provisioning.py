@@ -70,7 +70,7 @@ def requests_for_account(golive: GoliveContext, subject: Subject,
             left.remove(found)
     problems += [f"unexpected request: {_describe(r)}" for r in left]
     shown = "\n  ".join(_describe(r) for r in mine) or "none"
-    assert not problems, (f"account {subject.label} ({subject.view.number}): "
+    assert not problems, (f"account {subject.shown}: "
                           + "; ".join(problems) + f"\n  requests of the bill run:\n  {shown}")
     return mine
 
@@ -97,7 +97,7 @@ def sink_received(golive: GoliveContext, subject: Subject,
                        for r in provisioning_sent if r.status == "sent")
     missing, extra = expected - received, received - expected
     assert not missing and not extra, (
-        f"account {subject.label} ({number}): the sink "
+        f"account {subject.shown}: the sink "
         + (f"never received {sorted(missing)}" if missing else "")
         + ("; " if missing and extra else "")
         + (f"received calls the platform did not record: {sorted(extra)}" if extra else "")
@@ -107,9 +107,9 @@ def sink_received(golive: GoliveContext, subject: Subject,
 @then(parsers.parse('its package "{code}" is provisioned'))
 def package_provisioned(golive: GoliveContext, subject: Subject, code: str) -> None:
     packages = [p for p in golive.target.packages(subject.ref) if p.code == code]
-    assert packages, f"account {subject.label} has no package {code}"
+    assert packages, f"account {subject.shown} has no package {code}"
     assert all(p.provisioned for p in packages), (
-        f"account {subject.label}: package {code} is not marked provisioned"
+        f"account {subject.shown}: package {code} is not marked provisioned"
     )
 
 
