@@ -36,6 +36,8 @@ from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
 from harness.safety import assert_staging, reveal, safe_dsn
+from harness.scaffold.init import KINDS, Kind, scaffold
+from harness.scaffold.todo import to_fill_in
 from harness.signoff import acts as signoff_acts
 from harness.signoff import history as signoff_history
 from harness.signoff import render as signoff_render
@@ -181,6 +183,7 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
     """
     profile = _load(profile_path, release)
     _checklists(profile)  # a checklist error is a usage error before anything starts
+    _show_to_fill_in(profile)
     run_id = new_run_id()
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
         events = Path(tmp) / "events.jsonl"
@@ -292,6 +295,42 @@ def checklist(profile_path: Path) -> None:
                           record.run_id if record else None)
     for warning in checklists.warnings:
         err.print(f"warning: {warning.format()}", markup=False)
+    sys.exit(EXIT_GO)
+
+
+# -- golive init ------------------------------------------------------------------------
+def _show_to_fill_in(profile: Profile) -> None:
+    left = to_fill_in(profile)
+    if left:
+        out.print(f"still to fill in ({len(left)} placeholder(s) left by golive init):",
+                  markup=False)
+        for line in left:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--target", "kind", type=click.Choice(KINDS), required=True,
+              help="sql: the platform's database, no code; python: your own adapter class; "
+                   "demo: golive's demo platform")
+@click.option("--force", is_flag=True,
+              help="add the files to a non-empty DIRECTORY (an existing file is kept)")
+@click.option("--name", "title", help="the platform's name in the profile (default: DIRECTORY's)")
+def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
+    """Scaffold a working golive project for a new platform in DIRECTORY."""
+    try:
+        done = scaffold(directory, kind, force, title)
+    except GoliveError as exc:
+        _fail(exc)
+    for path in done.written:
+        out.print(f"  wrote {path}", markup=False)
+    for path in done.kept:
+        out.print(f"  kept  {path} (it exists; not overwritten)", markup=False)
+    profile = _load(done.profile)  # what golive init writes must load as written
+    _show_to_fill_in(profile)
+    out.print(f"next: golive checklist --profile {done.profile}\n"
+              f"      golive run --profile {done.profile}   (NO-GO until the above is filled in)",
+              markup=False, soft_wrap=True)
     sys.exit(EXIT_GO)
 
 
