@@ -326,8 +326,11 @@ def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
         out.print(f"  wrote {path}", markup=False)
     for path in done.kept:
         out.print(f"  kept  {path} (it exists; not overwritten)", markup=False)
-    profile = _load(done.profile)  # what golive init writes must load as written
-    _show_to_fill_in(profile)
+    if done.profile in done.kept:  # the folder's own profile: not ours to judge here
+        out.print("  golive.yaml was kept: compare it with a fresh `golive init` in an empty "
+                  "folder for the sections it lacks", markup=False, soft_wrap=True)
+    else:
+        _show_to_fill_in(_load(done.profile))  # what golive init writes loads as written
     out.print(f"next: golive checklist --profile {done.profile}\n"
               f"      golive run --profile {done.profile}   (NO-GO until the above is filled in)",
               markup=False, soft_wrap=True)

@@ -172,10 +172,13 @@ def test_a_non_empty_folder_is_refused_and_force_never_overwrites(tmp_path: Path
     assert refused.exit_code == 2
     assert "is not empty (golive.yaml); give --force" in " ".join(refused.output.split())
     assert sorted(p.name for p in root.iterdir()) == ["golive.yaml"]
-    done = scaffold(root, "sql", force=True)
-    assert done.kept == [root / "golive.yaml"]
+    forced = CliRunner().invoke(main, ["init", str(root), "--target", "sql", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "golive.yaml (it exists; not overwritten)" in " ".join(forced.output.split())
     assert (root / "golive.yaml").read_text() == "name: mine\n"
     assert (root / "checklists" / "critical.yaml").is_file()
+    again = scaffold(root, "sql", force=True)  # a second time: everything is kept
+    assert again.written == [] and len(again.kept) == 7
 
 
 # -- golive run on a fresh scaffold: the documented NO-GO, never a traceback ------------------
