@@ -323,9 +323,9 @@ def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
     except GoliveError as exc:
         _fail(exc)
     for path in done.written:
-        out.print(f"  wrote {path}", markup=False)
+        out.print(f"  wrote {path}", markup=False, soft_wrap=True)
     for path in done.kept:
-        out.print(f"  kept  {path} (it exists; not overwritten)", markup=False)
+        out.print(f"  kept  {path} (it exists; not overwritten)", markup=False, soft_wrap=True)
     if done.profile in done.kept:  # the folder's own profile: not ours to judge here
         out.print("  golive.yaml was kept: compare it with a fresh `golive init` in an empty "
                   "folder for the sections it lacks", markup=False, soft_wrap=True)
