@@ -5,7 +5,7 @@ and merged, so a team may split its items over several files:
 
     notice: text shown with the checklist (e.g. the seed's provisioning notice)
     items:    [{id, title, why, critical, severity, owner, mode, provisions_externally}]
-    accounts: [{id, account, why, checklist, expect: {...}}]
+    accounts: [{id, account, why, checklist, expect: {...}}]   # account: its key
     results:  [{id, result, by, at, note}]   # manual results (manual-results.yaml)
 
 A release's notes are ``release-<version>.yaml``: ``release: <version>`` (the
@@ -110,7 +110,7 @@ class DiverseAccount(_Model):
     """An account picked for its unusual setup (the seed's "ten or more")."""
 
     id: str
-    account: str  # name or account number as the target shows it
+    account: str  # the account's stable key on the target (number or code), never its name
     why: str
     checklist: list[str] = Field(default_factory=lambda: ["CF-BILL-02"])
     expect: AccountExpect = AccountExpect()
@@ -345,6 +345,12 @@ def load_checklists(dir: Path) -> Checklists:
         warnings.append(Problem(shown, None, "accounts",
                                 f"{len(merge.accounts)} diverse accounts; pick ten or more"))
     for account in merge.accounts:
+        if any(ch.isspace() for ch in account.account):
+            file, _, line = merge.where[account.id].rpartition(":")
+            warnings.append(Problem(file, int(line) if line.isdigit() else None, account.id,
+                                    f"account {account.account!r} looks like a name: name "
+                                    "it by its key (account number or code), since "
+                                    "sanitizing renames accounts and names repeat"))
         if not account.has_expectations:
             file, _, line = merge.where[account.id].rpartition(":")
             warnings.append(Problem(file, int(line) if line.isdigit() else None, account.id,

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich import box
 from rich.status import Status
 from rich.table import Table
 
 from common.errors import ConfigError, GoliveError, Problem
-from harness import unfinished
+from harness import applicability, checklist_show, unfinished
 from harness.checklists import Checklists, load_checklists
 from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
@@ -37,6 +36,8 @@ from harness.reports import load_and_render
 from harness.reports.text import plain
 from harness.reports.verdict import verdict_line
 from harness.safety import assert_staging, reveal, safe_dsn
+from harness.scaffold.init import KINDS, Kind, scaffold
+from harness.scaffold.todo import to_fill_in
 from harness.signoff import acts as signoff_acts
 from harness.signoff import history as signoff_history
 from harness.signoff import render as signoff_render
@@ -206,6 +207,7 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
     """
     profile = _load(profile_path, release)
     checklists = _checklists(profile)  # a checklist error is a usage error before anything
+    _show_to_fill_in(profile)
     run_id = new_run_id()
     run_dir = Path(profile.report.dir) / run_id
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
@@ -351,29 +353,63 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
 @main.command()
 @profile_option
 def checklist(profile_path: Path) -> None:
-    """List the checklist items and, when a run exists, their coverage in the latest run."""
+    """List the checklist items: whether this target can verify each one (and why not),
+    and its coverage in the latest run."""
     profile = _load(profile_path)
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
+    try:
+        present = applicability.target_capabilities(profile)
+        plans = applicability.plan(checklists.items,
+                                   applicability.collect_needs(profile, profile_path), present)
+    except GoliveError as exc:
+        _fail(exc)
     for notice in checklists.notices:
         out.print(line(("Notice:", "bold"), " ", notice), soft_wrap=True)
-    title = f"coverage in run {record.run_id}" if record else "coverage (no run yet)"
-    table = Table(title=styled(f"{len(checklists.items)} checklist items — {title}"),
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("id", "title", "critical", "severity", "owner", "mode", "coverage"):
-        # the title gets the room; a narrow terminal wraps the others instead of hiding it
-        table.add_column(column, overflow="fold", no_wrap=column == "id")
-    for item in checklists.items:
-        state = coverage.get(item.id, Coverage.UNCOVERED.value) if record else "—"
-        style = "green" if state in ("verified", "manual_pass") else (
-            "dim" if state == "—" else "red")
-        table.add_row(*(styled(v) for v in (item.id, item.title,
-                                            "yes" if item.critical else "no",
-                                            item.severity, item.owner, item.mode)),
-                      styled(state, style))
-    out.print(table)
+    shown = {i.id: coverage.get(i.id, Coverage.UNCOVERED.value) for i in checklists.items} \
+        if record else {}
+    checklist_show.render(out, plans, present, profile.target.kind, shown,
+                          record.run_id if record else None)
     for warning in checklists.warnings:
         err.print(line("warning: ", warning.format()), soft_wrap=True)
+    sys.exit(EXIT_GO)
+
+
+# -- golive init ------------------------------------------------------------------------
+def _show_to_fill_in(profile: Profile) -> None:
+    left = to_fill_in(profile)
+    if left:
+        out.print(styled(f"still to fill in ({len(left)} placeholder(s) left by golive init):"))
+        for text in left:
+            out.print(styled(f"  {text}"), soft_wrap=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--target", "kind", type=click.Choice(KINDS), required=True,
+              help="sql: the platform's database, no code; python: your own adapter class; "
+                   "demo: golive's demo platform")
+@click.option("--force", is_flag=True,
+              help="add the files to a non-empty DIRECTORY (an existing file is kept)")
+@click.option("--name", "title", help="the platform's name in the profile (default: DIRECTORY's)")
+def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
+    """Scaffold a working golive project for a new platform in DIRECTORY."""
+    try:
+        done = scaffold(directory, kind, force, title)
+    except GoliveError as exc:
+        _fail(exc)
+    for path in done.written:
+        out.print(f"  wrote {path}", markup=False, soft_wrap=True)
+    for path in done.kept:
+        out.print(f"  kept  {path} (it exists; not overwritten)", markup=False, soft_wrap=True)
+    if done.profile in done.kept:  # the folder's own profile: not ours to judge here
+        out.print("  golive.yaml was kept: compare it with a fresh `golive init` in an empty "
+                  "folder for the sections it lacks", markup=False, soft_wrap=True)
+    else:
+        _show_to_fill_in(_load(done.profile))  # what golive init writes loads as written
+    out.print(f"next: golive checklist --profile {done.profile}\n"
+              f"      golive run --profile {done.profile}   (NO-GO until the above is filled in)",
+              markup=False, soft_wrap=True)
     sys.exit(EXIT_GO)
 
 

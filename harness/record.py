@@ -119,12 +119,14 @@ class ChecklistStatus:
 
 @dataclass
 class AccountCheck:
-    account: str  # account name or number as the checklist names it
+    account: str  # the account's stable key on the target (number, code)
     check: str  # e.g. "balance", "next_bill_date[BOB-YEARLY]"
     expected: str
     actual: str | None
     ok: bool
     scenario: str | None = None
+    name: str | None = None  # its display name as staging shows it (after sanitizing)
+    label: str | None = None  # the checklist's id for it (ACC-BOB), when it has one
 
 
 @dataclass

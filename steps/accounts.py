@@ -1,5 +1,10 @@
 """Steps about the diverse accounts of ``checklists/accounts.yaml``.
 
+Checklists and features name an account by its stable key on the target
+(account number or code): names are sanitized on staging and repeat. The name
+staging shows is read with the account and recorded beside every check, so
+the report says which account was checked under which name. A name that
+matches several accounts is an error naming their keys, never a guess.
 Expected values live in the checklist (or in the feature's own table), never
 here; every comparison goes through ``golive.check_account`` so the report's
 accounts table shows each expected-vs-actual pair, passed or not.
@@ -16,21 +21,41 @@ from harness.checklists import AccountExpect
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
 from harness.targets.views import AccountView
+from steps.needs import needs
 
 
 @dataclass
 class Subject:
     """The account a scenario is about and what the checklist expects of it."""
 
-    label: str  # the checklist id (ACC-BOB) or the name the feature gave
-    ref: str  # what the target is asked for: a number or an exact name
+    label: str  # the checklist id (ACC-BOB), else the key or name the feature gave
+    ref: str  # what the target is asked for: the account's key
     view: AccountView
     expect: AccountExpect | None  # from the checklist, or None
 
+    @property
+    def key(self) -> str:
+        return self.view.number
 
-def _lookup(golive: GoliveContext, ref: str) -> AccountView:
+    @property
+    def shown(self) -> str:
+        """``ACC-BOB (A000001, Bob Smith)``: how messages name the account."""
+        named = f"{self.key}, {self.view.name}" if self.view.name else self.key
+        return f"{self.label} ({named})" if self.label != self.key else f"{self.key} ({named})"
+
+
+def check(golive: GoliveContext, subject: Subject, name: str, expected: object,
+          actual: object) -> None:
+    """``golive.check_account`` for the subject: its key, staging's name, the checklist id."""
+    golive.check_account(subject.key, name, expected, actual, name=subject.view.name,
+                         label=subject.label if subject.label != subject.key else None)
+
+
+def _lookup(golive: GoliveContext, ref: str, what: str) -> AccountView:
     view = golive.target.account(ref)
-    assert view is not None, f"the target has no account {ref!r}"
+    assert view is not None, (
+        f"{what}: staging has no account with the key {ref!r} (checklists name accounts by "
+        "their key, the account number or code: sanitizing renames them)")
     return view
 
 
@@ -38,15 +63,17 @@ def _lookup(golive: GoliveContext, ref: str) -> AccountView:
        target_fixture="subject")
 def diverse_account(golive: GoliveContext, account_id: str) -> Subject:
     spec = golive.expected_account(account_id)
-    assert spec.has_expectations, (
-        f"{account_id} has no expectations in checklists/accounts.yaml: it verifies nothing"
-    )
-    return Subject(account_id, spec.account, _lookup(golive, spec.account), spec.expect)
+    if not spec.has_expectations:  # said plainly: a new project's first message
+        raise AssertionError(f"{account_id} has no expectations in checklists/accounts.yaml "
+                             "(what production billed it): it verifies nothing")
+    view = _lookup(golive, spec.account, account_id)
+    return Subject(account_id, view.number, view, spec.expect)
 
 
 @given(parsers.parse('the account "{ref}"'), target_fixture="subject")
 def named_account(golive: GoliveContext, ref: str) -> Subject:
-    return Subject(ref, ref, _lookup(golive, ref), None)
+    view = _lookup(golive, ref, f'the account "{ref}"')
+    return Subject(view.number, view.number, view, None)
 
 
 def _bill_run_id(golive: GoliveContext) -> int | None:
@@ -77,52 +104,52 @@ def matches_checklist(golive: GoliveContext, subject: Subject) -> None:
     assert exp is not None, f"{subject.label} has no expectations in the checklist"
     failures: list[str] = []
 
-    def check(name: str, expected: object, actual: object) -> None:
+    def expect(name: str, expected: object, actual: object) -> None:
         try:
-            golive.check_account(subject.label, name, expected, actual)
+            check(golive, subject, name, expected, actual)
         except AssertionError as exc:
             failures.append(str(exc))
 
     if exp.balance is not None:
-        check("balance", exp.balance, subject.view.balance)
+        expect("balance", exp.balance, subject.view.balance)
     if exp.status is not None:
-        check("status", exp.status, subject.view.status)
+        expect("status", exp.status, subject.view.status)
     if exp.invoice_total is not None:
-        check("invoice total", exp.invoice_total, _invoice_total(golive, subject))
+        expect("invoice total", exp.invoice_total, _invoice_total(golive, subject))
     if exp.next_bill_dates:
         packages = {p.code: p for p in golive.target.packages(subject.ref)}
         for code, want in exp.next_bill_dates.items():
             pkg = packages.get(code)
             got = "(no such package)" if pkg is None else pkg.next_bill_date
-            check(f"next bill date {code}", want, got)
+            expect(f"next bill date {code}", want, got)
     if exp.usage_charge is not None:
-        check("usage charge", exp.usage_charge, _usage_charge(golive, subject))
+        expect("usage charge", exp.usage_charge, _usage_charge(golive, subject))
     if exp.pool_minutes_applied is not None:
-        check("pool minutes applied", exp.pool_minutes_applied, _pool_applied(golive, subject))
+        expect("pool minutes applied", exp.pool_minutes_applied, _pool_applied(golive, subject))
     assert not failures, "\n".join(failures)
 
 
 @then(parsers.parse('its balance is "{amount}"'))
 def balance_is(golive: GoliveContext, subject: Subject, amount: str) -> None:
-    golive.check_account(subject.label, "balance", amount, subject.view.balance)
+    check(golive, subject, "balance", amount, subject.view.balance)
 
 
+@needs("sub_accounts")
 @then(parsers.parse("it has {count:d} sub-accounts"))
 def has_children(golive: GoliveContext, subject: Subject, count: int) -> None:
     children = require(golive.target.sub_accounts, "sub_accounts").children(subject.ref)
-    golive.check_account(subject.label, "sub-accounts", count, len(children))
+    check(golive, subject, "sub-accounts", count, len(children))
 
 
 @then(parsers.parse('it was charged "{amount}" of usage in the bill run'))
 def usage_charged(golive: GoliveContext, subject: Subject, amount: str) -> None:
-    golive.check_account(subject.label, "usage charge", amount, _usage_charge(golive, subject))
+    check(golive, subject, "usage charge", amount, _usage_charge(golive, subject))
 
 
+@needs("pools")
 @then(parsers.parse("{minutes:d} minutes were applied to its minute bucket pool"))
 def pool_minutes(golive: GoliveContext, subject: Subject, minutes: int) -> None:
-    golive.check_account(
-        subject.label, "pool minutes applied", minutes, _pool_applied(golive, subject)
-    )
+    check(golive, subject, "pool minutes applied", minutes, _pool_applied(golive, subject))
 
 
 @then("its packages' next bill dates are:")
@@ -141,9 +168,8 @@ def next_bill_dates_table(
         pkg = packages.get(code)
         got: object = "(no such package)" if pkg is None else pkg.next_bill_date
         try:
-            golive.check_account(
-                subject.label, f"next bill date {code}", None if want in ("", "-") else want, got
-            )
+            check(golive, subject, f"next bill date {code}", None if want in ("", "-") else want,
+                  got)
         except AssertionError as exc:
             failures.append(str(exc))
     assert not failures, "\n".join(failures)

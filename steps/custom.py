@@ -10,9 +10,11 @@ from pytest_bdd import parsers, then
 
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
-from steps.accounts import Subject
+from steps.accounts import Subject, check
+from steps.needs import needs
 
 
+@needs("custom_actions")
 @then(parsers.parse('the custom action "{name}" is in place at hook "{hook}" and enabled'))
 def custom_action_enabled(golive: GoliveContext, name: str, hook: str) -> None:
     actions = {a.name: a for a in require(golive.target.custom_actions, "custom_actions").actions()}
@@ -32,4 +34,4 @@ def got_transaction(golive: GoliveContext, subject: Subject, kind: str, amount: 
     found = [t for t in golive.target.transactions(subject.ref, bill_run_id=int(run_id))
              if t.kind == kind and t.description == description]
     actual = sum((t.amount for t in found), Decimal("0")) if found else "(none)"
-    golive.check_account(subject.label, f"{description} ({kind})", amount, actual)
+    check(golive, subject, f"{description} ({kind})", amount, actual)

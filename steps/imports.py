@@ -15,6 +15,7 @@ from pytest_bdd import parsers, then, when
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
 from harness.targets.views import ImportView
+from steps.needs import needs
 
 
 def _file(golive: GoliveContext, name: str) -> Path:
@@ -25,6 +26,7 @@ def _file(golive: GoliveContext, name: str) -> Path:
     return path
 
 
+@needs("imports")
 @when(parsers.parse('the "{kind}" file "{name}" is imported'), target_fixture="imported")
 def run_import(golive: GoliveContext, kind: str, name: str) -> ImportView:
     return require(golive.target.imports, "imports").import_file(kind, _file(golive, name))

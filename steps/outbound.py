@@ -18,6 +18,7 @@ from harness.outbound import digest, mask_address, sink_addresses, unredirected
 from harness.pytest.context import GoliveContext
 from harness.targets.base import CapabilityMissing, require
 from harness.targets.views import BillRunView
+from steps.needs import needs
 
 
 def _section(golive: GoliveContext, key: str) -> Any:
@@ -65,6 +66,7 @@ def _by_number(mails: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return index
 
 
+@needs("outbound")
 @then("nothing escaped golive's sinks")
 def nothing_escaped(golive: GoliveContext) -> None:
     _section(golive, "sinks")
@@ -72,6 +74,7 @@ def nothing_escaped(golive: GoliveContext) -> None:
     assert not escaped, f"{len(escaped)} escape(s):\n  " + "\n  ".join(map(str, escaped))
 
 
+@needs("outbound")
 @then("the SMTP sink captured one invoice email per invoice of the bill run")
 def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
@@ -90,6 +93,7 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
     )
 
 
+@needs("outbound")
 @then("each invoice email went to the account's primary contact address")
 def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
@@ -109,6 +113,7 @@ def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
     assert not wrong, f"{len(wrong)} invoice email(s) went astray:\n  " + "\n  ".join(wrong[:10])
 
 
+@needs("outbound")
 @then("every outbound endpoint of staging points at a golive sink")
 def endpoints_at_sinks(golive: GoliveContext) -> None:
     sinks = sink_addresses(_section(golive, "sinks"))

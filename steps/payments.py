@@ -17,6 +17,7 @@ from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import require
 from harness.targets.capabilities import Payments, StaffPayments
 from harness.targets.views import PaymentView
+from steps.needs import needs
 
 PLATFORM_FAILURES = ("failed", "error")
 
@@ -47,6 +48,7 @@ def _run_id(golive: GoliveContext) -> int:
     return int(run_id)
 
 
+@needs("payments")
 @then("every configured payment processor is enabled")
 def processors_enabled(golive: GoliveContext) -> None:
     processors = _payments(golive).processors()
@@ -56,6 +58,7 @@ def processors_enabled(golive: GoliveContext) -> None:
         f"{p.name} ({p.kind})" for p in disabled)
 
 
+@needs("payments")
 @then(parsers.parse("there is an enabled payment processor for each kind: {kinds}"))
 def processor_per_kind(golive: GoliveContext, kinds: str) -> None:
     enabled = {p.kind for p in _payments(golive).processors() if p.enabled}
@@ -64,6 +67,7 @@ def processor_per_kind(golive: GoliveContext, kinds: str) -> None:
                          f"(enabled kinds: {', '.join(sorted(enabled)) or 'none'})")
 
 
+@needs("payments")
 @then("the bill run's auto-pay payments were:")
 def autopay_table(golive: GoliveContext, datatable: list[list[str]]) -> None:
     """One row per account: its auto-pay payment of the bill run (kind, status, amount)."""
@@ -94,6 +98,7 @@ def autopay_table(golive: GoliveContext, datatable: list[list[str]]) -> None:
     assert not problems, "\n".join(problems)
 
 
+@needs("payments")
 @then("no payment of the bill run failed on the platform's side")
 def no_platform_failures(golive: GoliveContext) -> None:
     paid = _payments(golive).payments(bill_run_id=_run_id(golive))
@@ -103,6 +108,7 @@ def no_platform_failures(golive: GoliveContext) -> None:
                      + "\n  ".join(_describe(p) for p in bad[:10]))
 
 
+@needs("staff_payments")
 @when(parsers.parse('staff take a "{kind}" payment of "{amount}" from account "{ref}" '
                     'with card "{card}"'), target_fixture="payment")
 def staff_payment_card(golive: GoliveContext, kind: str, amount: str, ref: str,
@@ -110,6 +116,7 @@ def staff_payment_card(golive: GoliveContext, kind: str, amount: str, ref: str,
     return _staff(golive).take(ref, _money(amount), kind, card_number=card)
 
 
+@needs("staff_payments")
 @when(parsers.parse('staff take a "{kind}" payment of "{amount}" from account "{ref}" '
                     "with its stored method"), target_fixture="payment")
 def staff_payment_stored(golive: GoliveContext, kind: str, amount: str,
@@ -130,6 +137,7 @@ def payment_amount(payment: PaymentView, amount: str) -> None:
         f"expected {amount}: {_describe(payment)}")
 
 
+@needs("payments")
 @then(parsers.parse('the payment is recorded against account "{ref}" as taken by staff'))
 def payment_recorded(golive: GoliveContext, payment: PaymentView, ref: str) -> None:
     mine = [p for p in _payments(golive).payments(ref)

@@ -11,12 +11,14 @@ from pytest_bdd import then
 
 from harness.pytest.context import GoliveContext
 from harness.targets.base import require
+from steps.needs import needs
 
 
 def _codes(cell: str) -> list[str]:
     return [c.strip() for c in cell.split(",") if c.strip()]
 
 
+@needs("permissions")
 @then("each role has the permissions its staff need:")
 def roles_have_permissions(golive: GoliveContext, datatable: list[list[str]]) -> None:
     header, *rows = datatable

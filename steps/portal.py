@@ -25,6 +25,7 @@ from harness.config import Profile
 from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import require
 from harness.targets.views import PortalView
+from steps.needs import needs
 
 _session_key = pytest.StashKey[BrowserSession]()
 _MONEY = re.compile(r"-?[\d,]+(\.\d+)?")
@@ -280,6 +281,7 @@ def open_usage(portal: Portal) -> None:
     assert status == 200, f"the usage report answered HTTP {status}: {portal.where()}"
 
 
+@needs("portals")
 @then("the usage report shows the account's own minutes as the platform has them")
 def usage_own_minutes(portal: Portal) -> None:
     assert portal.customer is not None
@@ -291,6 +293,7 @@ def usage_own_minutes(portal: Portal) -> None:
         f"the platform has {usage.minutes} minutes in {usage.calls} calls")
 
 
+@needs("pools")
 @then("the usage report shows the minute pool as the platform has it")
 def usage_pool(portal: Portal) -> None:
     assert portal.customer is not None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pytest_bdd import parsers, then, when
 
 from harness.targets.base import Target, require
+from steps.needs import needs
 from steps.portal import Portal, money
 
 _TICKET_NO = re.compile(r"#(\d+)")
@@ -41,6 +42,7 @@ def create_ticket(portal: Portal, account: str, priority: str) -> None:
     portal.notes.update(ticket=int(found.group(1)), subject=subject, account=account)
 
 
+@needs("portals")
 @then(parsers.parse('the platform has the ticket on the account with status "{status}" '
                     'and priority "{priority}"'))
 def platform_ticket(portal: Portal, status: str, priority: str) -> None:
@@ -166,6 +168,7 @@ def sign_up(portal: Portal, code: str, password: str) -> None:
                         password=password, code=code)
 
 
+@needs("portals")
 @then("the platform has the new account with that package and contact")
 def platform_has_signup(portal: Portal) -> None:
     target, notes = portal.golive.target, portal.notes
@@ -218,6 +221,7 @@ def save_contact(portal: Portal, datatable: list[list[str]]) -> None:
     portal.notes["contact"] = values
 
 
+@needs("portals")
 @then("the platform's contact of the account has those details")
 def platform_contact(portal: Portal) -> None:
     assert portal.customer is not None
@@ -236,6 +240,7 @@ def save_bad_email(portal: Portal, email: str) -> None:
     portal.notes["refused"] = portal.text("form_error") if portal.shows("form_error") else None
 
 
+@needs("portals")
 @then("the portal refuses it and the platform keeps the saved email")
 def refused_email(portal: Portal) -> None:
     assert portal.customer is not None

@@ -19,6 +19,7 @@ from harness.pytest.context import GoliveContext, normalise
 from harness.targets.base import require
 from harness.targets.views import ProvisioningView
 from steps.accounts import Subject
+from steps.needs import needs
 
 # columns of a provisioning table that are fields of the request; any other column names
 # a field of the request's payload (e.g. "package")
@@ -49,6 +50,7 @@ def _key(path: str, body: Any) -> tuple[str, str]:
     return path, json.dumps(body, sort_keys=True, default=str)
 
 
+@needs("provisioning")
 @then("the bill run sent these provisioning requests for it:",
       target_fixture="provisioning_sent")
 def requests_for_account(golive: GoliveContext, subject: Subject,
@@ -68,7 +70,7 @@ def requests_for_account(golive: GoliveContext, subject: Subject,
             left.remove(found)
     problems += [f"unexpected request: {_describe(r)}" for r in left]
     shown = "\n  ".join(_describe(r) for r in mine) or "none"
-    assert not problems, (f"account {subject.label} ({subject.view.number}): "
+    assert not problems, (f"account {subject.shown}: "
                           + "; ".join(problems) + f"\n  requests of the bill run:\n  {shown}")
     return mine
 
@@ -81,6 +83,7 @@ def _matches(request: ProvisioningView, want: dict[str, str]) -> bool:
     return True
 
 
+@needs("outbound")
 @then("the provisioning sink received exactly those requests")
 def sink_received(golive: GoliveContext, subject: Subject,
                   provisioning_sent: list[ProvisioningView]) -> None:
@@ -94,7 +97,7 @@ def sink_received(golive: GoliveContext, subject: Subject,
                        for r in provisioning_sent if r.status == "sent")
     missing, extra = expected - received, received - expected
     assert not missing and not extra, (
-        f"account {subject.label} ({number}): the sink "
+        f"account {subject.shown}: the sink "
         + (f"never received {sorted(missing)}" if missing else "")
         + ("; " if missing and extra else "")
         + (f"received calls the platform did not record: {sorted(extra)}" if extra else "")
@@ -104,12 +107,13 @@ def sink_received(golive: GoliveContext, subject: Subject,
 @then(parsers.parse('its package "{code}" is provisioned'))
 def package_provisioned(golive: GoliveContext, subject: Subject, code: str) -> None:
     packages = [p for p in golive.target.packages(subject.ref) if p.code == code]
-    assert packages, f"account {subject.label} has no package {code}"
+    assert packages, f"account {subject.shown} has no package {code}"
     assert all(p.provisioned for p in packages), (
-        f"account {subject.label}: package {code} is not marked provisioned"
+        f"account {subject.shown}: package {code} is not marked provisioned"
     )
 
 
+@needs("provisioning")
 @then("no provisioning request of the bill run failed")
 def none_failed(golive: GoliveContext) -> None:
     requests = _run_requests(golive)
@@ -118,6 +122,7 @@ def none_failed(golive: GoliveContext) -> None:
                         + "\n  ".join(_describe(r) for r in failed[:10]))
 
 
+@needs("provisioning", "outbound")
 @then("every provisioning request the bill run sent reached the provisioning sink")
 def all_reached_sink(golive: GoliveContext) -> None:
     sent = Counter(_key(urlsplit(r.url).path, r.payload)

@@ -21,7 +21,7 @@ from common.errors import SafetyError
 from harness.checklists import Checklists, DiverseAccount
 from harness.config import Profile
 from harness.record import AccountCheck
-from harness.targets.base import Target
+from harness.targets.base import Target, TargetError
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -106,6 +106,7 @@ class GoliveContext:
         self.scenario = scenario
         self._open_target = open_target
         self._record_check = record_check
+        self._names: dict[str, str | None] = {}
 
     @property
     def target(self) -> Target:
@@ -130,8 +131,11 @@ class GoliveContext:
                 f"no account {account_id!r} in the checklists' accounts (known: {known})"
             ) from None
 
-    def check_account(self, account: str, check: str, expected: object, actual: object) -> None:
-        """Record ``account``'s ``check`` in the run record, then assert it."""
+    def check_account(self, account: str, check: str, expected: object, actual: object, *,
+                      name: str | None = None, label: str | None = None) -> None:
+        """Record ``account``'s ``check`` in the run record, then assert it. ``account`` is
+        the key the target knows it by; ``name`` its display name on staging (read from the
+        target when not given), ``label`` the checklist's id for it (ACC-BOB)."""
         want, got = normalise(expected), normalise(actual)
         ok = want == got
         self._record_check(
@@ -142,6 +146,20 @@ class GoliveContext:
                 actual=got,
                 ok=ok,
                 scenario=self.scenario,
+                name=name if name is not None else self.display_name(account),
+                label=label,
             )
         )
-        assert ok, f"account {account}: {check}: expected {want}, got {got}"
+        shown = f"{label} ({account})" if label else account
+        assert ok, f"account {shown}: {check}: expected {want}, got {got}"
+
+    def display_name(self, key: str) -> str | None:
+        """The name staging shows for the account ``key`` (after sanitizing), None when the
+        target has no such account or cannot say; asked once per scenario."""
+        if key not in self._names:
+            try:
+                view = self.target.account(key)
+            except TargetError:
+                view = None
+            self._names[key] = view.name if view is not None and view.number == key else None
+        return self._names[key]

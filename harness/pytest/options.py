@@ -41,6 +41,7 @@ class GoliveOptions:
     events: Path | None
     parent: int | None  # golive run's pid: stop when it is gone
     smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
+    needs: Path | None = None  # write each scenario's needs here (`golive checklist`)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -78,6 +79,13 @@ def add_options(parser: pytest.Parser) -> None:
              "preparing nothing (`golive smoke`)",
     )
     group.addoption(
+        "--golive-needs",
+        metavar="PATH",
+        default=None,
+        help="write every collected scenario with the target capabilities its steps need "
+             "to PATH as JSON (used by `golive checklist` with --collect-only)",
+    )
+    group.addoption(
         "--golive-events",
         metavar="PATH",
         default=None,
@@ -101,6 +109,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         profile = base / profile
     reports = config.getoption("golive_reports")
     events = config.getoption("golive_events")
+    needs = config.getoption("golive_needs")
     return GoliveOptions(
         profile=profile,
         explicit=given is not None,
@@ -112,6 +121,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         events=(base / events) if events else None,
         smoke=bool(config.getoption("golive_smoke")),
         parent=config.getoption("golive_parent"),
+        needs=(base / needs) if needs else None,
     )
 
 

@@ -28,6 +28,8 @@ from harness.pytest import signals
 from harness.pytest.collect import Validator, template_of
 from harness.pytest.context import GoliveContext
 from harness.pytest.lifecycle import Run
+from harness.pytest.needs import export as export_needs
+from harness.pytest.needs import unmet
 from harness.pytest.options import GoliveOptions, add_options, is_active, read_options
 from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
 from harness.record import new_run_id
@@ -133,6 +135,8 @@ class GolivePlugin:
                                       items: list[pytest.Item]) -> None:
         self.validator.validate(session, config, items)
         self.run.collected(self.recorder.skeletons(items), self.validator.needs)
+        if self.run.options.needs is not None and self.run.controller:
+            export_needs(self.run.options.needs, items, self.profile.root)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -183,6 +187,10 @@ class GolivePlugin:
                                scenario: Scenario, step: Step,
                                step_func: Callable[..., object]) -> None:
         self.recorder.before_step(request, scenario, step)
+        missing = unmet(step_func, self.run.target)
+        if missing is not None:  # declared with @needs: NOT APPLICABLE before it starts
+            self.recorder.finish_step(request, scenario, step, missing)
+            raise missing
 
     def pytest_bdd_after_step(self, request: pytest.FixtureRequest, feature: Feature,
                               scenario: Scenario, step: Step, step_func: Callable[..., object],

@@ -77,6 +77,19 @@ class CapabilityMissing(TargetError):
         self.capability = capability
 
 
+class AmbiguousAccount(TargetError):
+    """A name that several accounts share (sanitized names repeat): an error naming their
+    keys, never a guess. Accounts are named by their stable key (number, code)."""
+
+    def __init__(self, ref: str, keys: Sequence[str], shown: int = 10) -> None:
+        listed = ", ".join(keys[:shown]) + (f" and {len(keys) - shown} more"
+                                            if len(keys) > shown else "")
+        super().__init__(f"{ref!r} matches {len(keys)} accounts: {listed} — name the account "
+                         "by its key (account number or code)")
+        self.ref = ref
+        self.keys = list(keys)
+
+
 def require(capability: C | None, name: str) -> C:
     """``capability`` itself; CapabilityMissing naming it (``name``: the attribute, e.g.
     ``"provisioning"``) when the target has none."""

@@ -11,6 +11,7 @@ and each one it has must provide its protocol's methods.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import cast
 
 from harness.config import DemoTargetConfig, Profile, PythonTargetConfig, SqlTargetConfig
@@ -51,6 +52,9 @@ def load_adapter_class(path: str) -> type:
 
 
 def _adapter(profile: Profile, config: PythonTargetConfig, environment: str) -> Target:
+    root = str(profile.root)
+    if root not in sys.path:  # a module beside the profile imports by name, as under pytest
+        sys.path.insert(0, root)
     cls = load_adapter_class(config.adapter)
     adapter = cls(profile, environment, dict(config.options))
     where = f"target.adapter {config.adapter}: {cls.__name__}"

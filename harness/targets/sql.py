@@ -18,7 +18,12 @@ from typing import Any, TypeVar
 from harness.config import Profile, SqlTargetConfig
 from harness.safety import reveal
 from harness.targets import sql_catalog
-from harness.targets.base import ServiceAction, TargetError, environment_dsn
+from harness.targets.base import (
+    AmbiguousAccount,
+    ServiceAction,
+    TargetError,
+    environment_dsn,
+)
 from harness.targets.capabilities import (
     BackupLocator,
     CustomActions,
@@ -91,7 +96,10 @@ class SqlTarget:
 
     # --- the core: read-only questions ------------------------------------------------
     def account(self, ref: str) -> AccountView | None:
-        return self.db.one(AccountView, "account", "account", ref=ref)
+        found = self.db.views(AccountView, "account", "account", ref=ref)
+        if len(found) > 1:  # the query also matches names, and names repeat
+            raise AmbiguousAccount(ref, sorted(a.number for a in found))
+        return found[0] if found else None
 
     def packages(self, ref: str) -> list[PackageView]:
         return self.db.views(PackageView, "packages", "packages", ref=ref)

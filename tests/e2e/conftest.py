@@ -40,7 +40,8 @@ class RunOutcome:
         }
 
     def failed_accounts(self) -> set[str]:
-        return {a["account"] for a in self.record["accounts"] if not a["ok"]}
+        return {name for a in self.record["accounts"] if not a["ok"]
+                for name in (a["account"], a.get("label")) if name}
 
     def failed_gate_rules(self) -> set[str]:
         return {g["name"] for g in self.record["gate"] if not g["passed"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def test_checklist_lists_items_and_latest_coverage(project: Path) -> None:
     golive("run", "--", "--golive-no-prepare")
     after = golive("checklist")
     assert after.exit_code == 0
-    rows = {line.split()[0]: line for line in after.output.splitlines()
-            if line.startswith(" CF-")}
-    assert "verified" in rows["CF-PAY-01"]
-    assert "uncovered" in rows["CF-DOCS-01"]
+    blocks = {b.split()[0]: b for b in re.split(r"\n(?=CF-)", after.output) if b.startswith("CF-")}
+    assert "latest run: verified" in blocks["CF-PAY-01"]
+    assert "latest run: uncovered" in blocks["CF-DOCS-01"]
+    assert "this target: verifiable" in blocks["CF-PAY-01"]

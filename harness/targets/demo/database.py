@@ -22,7 +22,7 @@ from demo.releases import RELEASES, Release
 from demo.service import ServiceError
 from harness.config import Profile
 from harness.safety import assert_staging, read_only
-from harness.targets.base import TargetError
+from harness.targets.base import AmbiguousAccount, TargetError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,10 +105,11 @@ class DemoDatabase:
         found = session.scalar(select(Account.id).where(Account.number == ref))
         if found is not None:
             return int(found)
-        ids = session.scalars(select(Account.id).where(Account.name == ref).limit(2)).all()
-        if len(ids) > 1:
-            raise TargetError(f"more than one account is named {ref!r}: use its account number")
-        return int(ids[0]) if ids else None
+        named = session.execute(select(Account.id, Account.number)
+                                .where(Account.name == ref).order_by(Account.number)).all()
+        if len(named) > 1:
+            raise AmbiguousAccount(ref, [str(number) for _, number in named])
+        return int(named[0][0]) if named else None
 
     def require(self, session: Session, ref: str) -> int:
         """`account_id`, or a TargetError when there is no such account."""
