@@ -99,7 +99,7 @@ class PortalApp:
 
     def error_page(self, ctx: Ctx, exc: HTTPException) -> Response:
         if exc.code in (301, 302, 303, 307, 308):  # RequestRedirect (slash fix-ups)
-            return exc.get_response(ctx.request.environ)  # type: ignore[return-value]
+            return exc.get_response(ctx.request.environ)
         code = exc.code or 500
         title = "Page not found" if isinstance(exc, NotFound) else exc.name
         response = self.render_error(ctx, code, title)

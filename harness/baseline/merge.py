@@ -36,7 +36,7 @@ class _Side:
         if any(k is None for k in key):
             raise CompareError(f"{self.side}: a row has an empty key: {_shown(key)}")
         try:
-            ordered = previous is None or previous < key  # type: ignore[operator]
+            ordered = previous is None or previous < key
         except TypeError:
             raise CompareError(f"{self.side}: key {_shown(key)} mixes numbers and text "
                                "across rows") from None

@@ -196,7 +196,7 @@ class RowSource:
 def _value(kind: Kind | None, raw: Any, scale: int, side: str, column: str) -> Value:
     if kind is None:
         if raw is None or isinstance(raw, str | int):
-            return raw  # type: ignore[no-any-return]
+            return raw
         return str(raw)
     try:
         return coerce(kind, raw, scale)

@@ -126,7 +126,8 @@ class Recorder:
 
     # -- pytest-bdd --------------------------------------------------------
     def _result(self, request: pytest.FixtureRequest) -> ScenarioResult | None:
-        return request.node.stash.get(_result_key, None)
+        node: pytest.Item = request.node
+        return node.stash.get(_result_key, None)
 
     def before_scenario(self, request: pytest.FixtureRequest) -> None:
         result = self._result(request)

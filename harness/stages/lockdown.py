@@ -122,7 +122,7 @@ def replay(ctx: StageContext, kept: dict[str, Any], prepared_at: str | None,
 
 def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
     """Add ``found`` to the section's ``escaped`` (sentences) and ``escapes`` (structured)."""
-    section = ctx.record.extras.setdefault("outbound", {})
+    section: dict[str, Any] = ctx.record.extras.setdefault("outbound", {})
     texts = list(section.get("escaped") or [])
     details = list(section.get("escapes") or [])
     for escape in found:
