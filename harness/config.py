@@ -17,7 +17,9 @@ moment of writing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -40,7 +42,7 @@ from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.severity import Severity
-from harness.targets import sql_catalog
+from harness.targets import command_line, sql_catalog
 from sanitize.scanconfig import ScanSettings
 
 __all__ = [
@@ -95,8 +97,8 @@ class SqlTargetConfig(_Section):
     Which queries are given decides what the target can answer: the core ones
     are required, each capability comes with its set (`harness.targets.sql_catalog`).
     ``dsn`` defaults to the staging database. ``commands`` are shell commands
-    for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
-    bill-run date.
+    for what SQL cannot do (``bill_run``, ``stop_billing``) with ``{placeholders}``
+    and ``${VAR}`` filled in one pass (`harness.targets.command_line`).
     """
 
     kind: Literal["sql"]
@@ -104,6 +106,7 @@ class SqlTargetConfig(_Section):
     dsn: Dsn | None = None
     queries: dict[str, str]
     commands: dict[str, str] = Field(default_factory=dict)
+    _lines: dict[str, command_line.CommandLine] = PrivateAttr(default_factory=dict)
 
     @field_validator("queries")
     @classmethod
@@ -118,17 +121,42 @@ class SqlTargetConfig(_Section):
                 problems.append(((name,), "use named bind parameters (:account), "
                                           "not %s, ? or {…} placeholders"))
         problems += sql_catalog.query_problems([q for q in queries if _NAME.match(q)])
+        problems += sql_catalog.bind_problems(queries)
         if problems:
             raise Located(problems)
         return queries
 
     @field_validator("commands")
     @classmethod
-    def _known_commands(cls, commands: dict[str, str]) -> dict[str, str]:
+    def _known_commands(cls, commands: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         problems = sql_catalog.command_problems(commands)
+        for key, raw in commands.items():
+            problems += [((key,), p) for p in command_line.parse(raw, _env(info))[1]]
         if problems:
             raise Located(problems)
         return commands
+
+    @model_validator(mode="after")
+    def _command_lines(self, info: ValidationInfo) -> SqlTargetConfig:
+        """Each command parsed (valid: `_known_commands` said so), ``${VAR}`` filled in from
+        the environment golive loads the profile with."""
+        for key, raw in self.commands.items():
+            line = command_line.parse(raw, _env(info))[0]
+            if line is not None:
+                self._lines[key] = line
+        return self
+
+    @property
+    def command_lines(self) -> dict[str, command_line.CommandLine]:
+        """The commands as parsed when the profile loaded (``${VAR}`` filled in)."""
+        return dict(self._lines)
+
+
+def _env(info: ValidationInfo) -> Mapping[str, str]:
+    """The environment ``${VAR}`` is read from: load_profile's ``env``, else the process's."""
+    context = info.context if isinstance(info.context, dict) else {}
+    env = context.get("env")
+    return os.environ if env is None else env
 
 
 _ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -468,12 +496,13 @@ def load_profile(
                                    "the profile must be a mapping of sections "
                                    "(name, target, environments, backup, bill_run, …)")])
     problems = _apply_overrides(source, overrides or {})
-    source, env_problems = expand_env(source, env)
+    # command lines fill ${VAR} themselves, in one pass with their own {placeholders}
+    source, env_problems = expand_env(source, env, keep=[("target", "commands")])
     problems += env_problems
     unset = {p.key for p in env_problems}
     root = path.resolve().parent
     try:
-        profile = Profile.model_validate(source.data, context={"root": root})
+        profile = Profile.model_validate(source.data, context={"root": root, "env": env})
     except ValidationError as exc:
         problems += [p for p in problems_from(exc, source, Profile) if p.key not in unset]
     if problems:

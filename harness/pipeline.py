@@ -24,7 +24,7 @@ from harness.record import Outcome, RunRecord, StageResult, now
 from harness.safety import redact, reveal
 from harness.stages import billing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
-from harness.targets.base import Target, TargetError
+from harness.targets.base import StageEvidence, Target, TargetError
 from harness.targets.loader import open_target
 from harness.targets.views import BillRunView
 
@@ -124,6 +124,7 @@ def prepare(
 def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: StageDone,
          say: Progress) -> None:
     secrets = _dsns(ctx.profile)
+    _target_evidence(ctx.target)  # what reads before the first stage did is no stage's
     for index, (name, fn) in enumerate(stages):
         stage = StageResult(name=name, started_at=now().isoformat())
         ctx.record.stages.append(stage)
@@ -141,6 +142,7 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
             stage.outcome, failure = Outcome.FAILED, exc
             stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
         stage.duration = round(time.monotonic() - began, 3)
+        stage.evidence = {**(stage.evidence or {}), **_target_evidence(ctx.target)}
         say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "
             f"{stage.duration:.1f} s" + (f" — {stage.error}" if stage.error else ""))
         done(stage)
@@ -151,6 +153,11 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
                 raise failure
             code = failure.exit_code if isinstance(failure, GoliveError) else 1
             raise PipelineError(name, stage.error or "failed", code) from failure
+
+
+def _target_evidence(target: Target) -> dict[str, Any]:
+    """What the target's operations did during a stage (commands run, a bill-run mark)."""
+    return target.take_evidence() if isinstance(target, StageEvidence) else {}
 
 
 def _dsns(profile: Profile) -> list[str]:
