@@ -27,6 +27,7 @@ from rich.status import Status
 from rich.table import Table
 
 from common.errors import ConfigError, GoliveError, Problem
+from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
@@ -71,7 +72,8 @@ def _load(profile: Path, release: str | None = None) -> Profile:
 
 def _checklists(profile: Profile) -> Checklists:
     try:
-        return load_checklists(Path(profile.checklists.dir))
+        implied = lockdown_items(profile.lockdown.channels, profile.path)
+        return load_checklists(Path(profile.checklists.dir), implied)
     except GoliveError as exc:
         _fail(exc)
 

@@ -41,6 +41,7 @@ from pydantic import (
 from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+from harness.channels import Channels
 from harness.severity import Severity
 from harness.targets import command_line, sql_catalog
 from sanitize.scanconfig import ScanSettings
@@ -250,7 +251,11 @@ class Sanitize(_Section):
 
 
 class Lockdown(_Section):
+    """``channels``: per outbound channel, how it is redirected and what the run sends
+    (`harness.channels`); a channel not named is redirected by the target, if it has one."""
+
     enabled: bool = True
+    channels: Channels = Field(default_factory=dict)
 
 
 class BillRun(_Section):
@@ -447,6 +452,12 @@ class Profile(_Section):
                 and self.target.dsn.same_database(self.environments.production.dsn):
             problems.append((("target", "dsn"), "is the production database; the target "
                                                 "is the staging system"))
+        for name, channel in self.lockdown.channels.items():
+            if channel.method == "env" and not (isinstance(self.target, SqlTargetConfig)
+                                                and "bill_run" in self.target.commands):
+                problems.append((("lockdown", "channels", name, "redirect", "env"),
+                                 "environment variables reach only the platform's own "
+                                 "commands: needs target.kind: sql with commands.bill_run"))
         if problems:
             raise Located(problems)
         return self

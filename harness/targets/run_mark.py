@@ -46,6 +46,16 @@ class RunMark:
                    started_at=dt.datetime.fromisoformat(str(data["started_at"])),
                    run_date=dt.date.fromisoformat(str(data["run_date"])))
 
+    def binds(self, dialect: str) -> dict[str, Any]:
+        """``:watermark``, ``:started_at``, ``:run_date`` as a query on ``dialect`` compares
+        them: SQLite keeps dates and times as text (local time, like ``:since``)."""
+        if dialect != "sqlite":
+            return {"watermark": self.watermark, "started_at": self.started_at,
+                    "run_date": self.run_date}
+        local = self.started_at.astimezone().replace(tzinfo=None)
+        return {"watermark": self.watermark, "started_at": local.isoformat(sep=" "),
+                "run_date": self.run_date.isoformat()}
+
     def shown(self) -> dict[str, Any]:
         """As stage evidence: plain JSON values."""
         value = self.watermark

@@ -116,12 +116,7 @@ class SqlTarget:
         if mark is None:
             self.db.binds = dict.fromkeys(sql_catalog.RUN_BINDS)
             return
-        started: Any = mark.started_at
-        day: Any = mark.run_date
-        if self.db.engine.dialect.name == "sqlite":  # SQLite keeps dates and times as text
-            started = _comparable(mark.started_at, dt.datetime(2000, 1, 1)).isoformat(sep=" ")
-            day = mark.run_date.isoformat()
-        self.db.binds = {"watermark": mark.watermark, "started_at": started, "run_date": day}
+        self.db.binds = mark.binds(self.db.engine.dialect.name)
 
     # --- the core: read-only questions ------------------------------------------------
     def account(self, ref: str) -> AccountView | None:

@@ -31,4 +31,6 @@ with engine.begin() as conn:
     conn.execute(sa.text("UPDATE plans SET next_bill = :n WHERE next_bill <= :d"),
                  {"n": following.isoformat(), "d": day.isoformat()})
 print(f"billed {len(plans)} customers for {day}")
+if os.environ.get("PLATFORM_SMTP_URL"):  # where its mail would go (it sends none)
+    print(f"mail server: {os.environ['PLATFORM_SMTP_URL']}")
 engine.dispose()
