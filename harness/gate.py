@@ -199,6 +199,36 @@ def _rule_section(record: RunRecord, section: str, key: str, name: str, what: st
     return GateRule(name, True, "none")
 
 
+_UNSCANNED = ("sanitizing disabled by the profile and staging not scanned: nothing proves it "
+              "holds no personal data")
+
+
+def _rule_sanitize(record: RunRecord) -> GateRule:
+    """The scan decides, sanitized or not: a run that did not sanitize is judged on a scan of
+    staging as it is, so it is never better off than one that sanitized and left residue."""
+    name = "sanitize scan clean"
+    data = record.extras.get("sanitize")
+    stage = next((s for s in record.stages if s.name == "sanitize"), None)
+    disabled = (isinstance(data, dict) and data.get("enabled") is False) or (
+        stage is not None and stage.outcome is Outcome.SKIPPED
+        and stage.evidence.get("enabled") is False)
+    found = data.get("residue") if isinstance(data, dict) else None
+    if found is None:
+        if disabled:
+            return GateRule(name, False, _UNSCANNED)
+        return GateRule(name, True, f"{NOT_APPLICABLE}: no sanitize section in this run")
+    items = [str(x) for x in found] if isinstance(found, list | tuple) else [str(found)]
+    if items and disabled:
+        return GateRule(name, False, "not sanitized (disabled by the profile); staging holds: "
+                                     + _names(items))
+    if items:
+        return GateRule(name, False, f"residue found: {_names(items)}")
+    if disabled:
+        return GateRule(name, True, "none: not sanitized (disabled by the profile), and the "
+                                    "scan of staging as it is found nothing")
+    return GateRule(name, True, "none")
+
+
 def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
     """Apply every gate rule, write ``record.gate`` and ``record.verdict``, return the verdict.
 
@@ -212,7 +242,7 @@ def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
         _rule_critical(record),
         _rule_blocking(record, rules, today),
         _rule_accounts(record, rules),
-        _rule_section(record, "sanitize", "residue", "sanitize scan clean", "residue found"),
+        _rule_sanitize(record),
         _rule_section(record, "outbound", "escaped", "nothing escaped the sinks", "escaped"),
     ]
     if any(not r.passed and not r.waived for r in record.gate):
