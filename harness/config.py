@@ -109,6 +109,30 @@ class SqlTargetConfig(_Section):
     commands: dict[str, str] = Field(default_factory=dict)
     _lines: dict[str, command_line.CommandLine] = PrivateAttr(default_factory=dict)
 
+    @field_validator("queries", mode="before")
+    @classmethod
+    def _query_files(cls, queries: object, info: ValidationInfo) -> object:
+        """``name: {file: path.sql}`` reads the query from a file (relative to the profile)."""
+        if not isinstance(queries, dict):
+            return queries
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        found: dict[object, object] = {}
+        for name, value in queries.items():
+            if not isinstance(value, dict):
+                found[name] = value
+            elif set(value) != {"file"} or not isinstance(value["file"], str):
+                problems.append(((name,), "a query is SQL text, or {file: path/to/query.sql}"))
+            else:
+                path = _resolve_path(Path(value["file"]), info)
+                try:
+                    found[name] = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    problems.append(((name, "file"), f"cannot read {path}: "
+                                                     f"{getattr(exc, 'strerror', None) or exc}"))
+        if problems:
+            raise Located(problems)
+        return found
+
     @field_validator("queries")
     @classmethod
     def _named_params(cls, queries: dict[str, str]) -> dict[str, str]:
