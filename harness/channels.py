@@ -26,6 +26,7 @@ No imports of `harness.config` (it imports this module).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,7 +81,7 @@ def fill(text: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
 def _resolve(value: Path, info: ValidationInfo) -> Path:
     root = profile_root(info)
     value = value.expanduser()
-    return value if value.is_absolute() or root is None else root / value
+    return value if value.is_absolute() or root is None else Path(os.path.normpath(root / value))
 
 
 _Path = Annotated[Path, AfterValidator(_resolve)]

@@ -63,7 +63,8 @@ DEFAULT_PROFILE = Path("golive.yaml")
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     root = profile_root(info)
     value = value.expanduser()
-    return value if value.is_absolute() or root is None else root / value
+    # normalised: "../var/reports" must not leave ".." in paths tools compare (pytest's cache)
+    return value if value.is_absolute() or root is None else Path(os.path.normpath(root / value))
 
 
 ProjectPath = Annotated[Path, AfterValidator(_resolve_path)]

@@ -79,3 +79,15 @@ def test_settings_compared_by_pattern(tmp_path: Path) -> None:
     nothing = _profile(tmp_path / "n", ["bundle *"], query)
     with pytest.raises(StageFailed, match=r"bundle \* matches no setting"):
         _diff(nothing)
+
+
+def test_paths_up_the_tree_are_normalised(tmp_path: Path) -> None:
+    """A profile beside its platform (``../var/reports``): no ".." left for tools that
+    compare paths (pytest refuses a cache folder that seems to escape itself)."""
+    (tmp_path / "golive").mkdir()
+    profile = _profile(tmp_path / "golive", [], "SELECT k AS key, v AS value FROM config")
+    moved = load_profile(profile.path, overrides={"report.dir": "../var/reports"},
+                         env={"PYTHON": sys.executable, "HERE": str(DATA),
+                              "PRODUCTION_DSN": "sqlite:///p.db", "STAGING_DSN": "sqlite:///s.db"})
+    assert moved.report.dir == tmp_path / "var" / "reports"
+    assert ".." not in moved.state_dir.parts
