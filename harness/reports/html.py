@@ -156,7 +156,7 @@ def _expected(data: object) -> list[tuple[str, str]] | None:
         shown[0] = ("mail", f"{shown[0][1]} (one per invoice)")
     blocked = data.get("blocked") or []
     if blocked:
-        shown.append(("blocked, not redirected", ", ".join(map(str, blocked))))
+        shown.append(("channels blocked, not redirected:", ", ".join(map(str, blocked))))
     return shown
 
 
@@ -176,7 +176,7 @@ def _outbound(record: RunRecord) -> dict[str, Any] | None:
         "expected": _expected(data.get("expected")),
         "channels": [(name, str(c.get("method", "")), str(c.get("to") or c.get("blocked_by")
                                                            or ", ".join(c.get("endpoints") or [])),
-                      str(c.get("sends") or "what the platform reports"),
+                      str(c.get("sends") or "not said: compared where the target reports it"),
                       str(c.get("read_back") or "read back from the target"))
                      for name, c in sorted(_dict(data.get("channels")).items())
                      if isinstance(c, dict)],

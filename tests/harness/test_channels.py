@@ -24,6 +24,7 @@ from harness.gate import decide
 from harness.outbound import Expected, shortfalls
 from harness.pipeline import prepare
 from harness.record import Outcome, RunRecord, ScenarioResult, new_run_id, now
+from harness.reports import render_html
 from tests.harness.test_watermark import DATA, SCHEMA
 
 CHANNELS: dict[str, Any] = {
@@ -106,6 +107,11 @@ def test_a_silent_platform_redirected_per_channel_is_go_on_the_escape_rule(
     decide(record, profile.gate, dt.date.today())
     rule = next(r for r in record.gate if r.name == "nothing escaped the sinks")
     assert rule.passed and rule.detail == "none"
+    html = render_html(record)
+    table = html[html.index('id="channels"'):html.index("</table>", html.index('id="channels"'))]
+    assert "<td>mail</td><td>env</td>" in table and "nothing per invoice" in table
+    assert "no gateway is configured on staging" in table
+    assert "mail 0, provisioning request(s) 0, payment attempt(s) not compared" in html
 
 
 def test_a_blocked_channel_is_a_critical_manual_item_a_person_confirms(tmp_path: Path) -> None:
