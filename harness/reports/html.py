@@ -174,6 +174,7 @@ def _outbound(record: RunRecord) -> dict[str, Any] | None:
         "escaped": [str(e) for e in data.get("escaped") or []],
         "checked": "escaped" in data,
         "expected": _expected(data.get("expected")),
+        "blocked": [str(b) for b in _dict(data.get("expected")).get("blocked") or []],
         "channels": [(name, str(c.get("method", "")), str(c.get("to") or c.get("blocked_by")
                                                            or ", ".join(c.get("endpoints") or [])),
                       str(c.get("sends") or "not said: compared where the target reports it"),

@@ -112,6 +112,8 @@ def test_a_silent_platform_redirected_per_channel_is_go_on_the_escape_rule(
     assert "<td>mail</td><td>env</td>" in table and "nothing per invoice" in table
     assert "no gateway is configured on staging" in table
     assert "mail 0, provisioning request(s) 0, payment attempt(s) not compared" in html
+    assert "golive could redirect pointed at a golive sink" in html
+    assert "blocked by rules a person confirms, not redirected: payment" in html
 
 
 def test_a_blocked_channel_is_a_critical_manual_item_a_person_confirms(tmp_path: Path) -> None:
