@@ -10,11 +10,28 @@ GOLIVE_ARGS ?= -n 2
 # The sanitizer's keyed-hash secret; this default is for the synthetic demo data only.
 export GOLIVE_SANITIZE_SALT ?= demo-only-salt-not-secret
 
-.PHONY: demo test bench lint setup system-check clean
+.PHONY: demo test bench lint setup system-check clean example-silver
 
 ## demo: the main job — verify the demo platform's new release and write the sign-off report
 demo: setup system-check
 	$(VENV)/bin/golive run $(GOLIVE_ARGS)
+
+## example-silver: golive verifies a real platform, django-silver 0.10.0 -> 0.11.1, with a
+## profile only (examples/silver); FAULT=plan-price reprices a plan on staging after the restore
+SILVER := examples/silver
+SILVER_VAR := $(SILVER)/var
+SILVER_DATE := 2026-11-01
+SILVER_CUSTOMERS ?= 200
+example-silver: setup
+	$(SILVER)/platform/setup
+	$(SILVER)/platform/silverctl production generate --replace --customers $(SILVER_CUSTOMERS) \
+	  --seed 42 --bill-date $(SILVER_DATE) --db $(SILVER_VAR)/production.db
+	rm -rf $(SILVER_VAR)/backup
+	$(SILVER)/platform/silverctl production backup --db $(SILVER_VAR)/production.db \
+	  --out $(SILVER_VAR)/backup --seed 42
+	$(SILVER)/platform/silverctl production billrun $(SILVER_DATE) --db $(SILVER_VAR)/production.db
+	$(if $(FAULT),SILVER_RESTORE=../platform/faults/$(FAULT)-after-restore) \
+	  $(VENV)/bin/golive run --profile $(SILVER)/golive/golive.yaml
 
 ## test: all of golive's tests (unit, PostgreSQL, browser, end to end)
 test: setup system-check

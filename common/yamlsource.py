@@ -226,18 +226,22 @@ _PLACEHOLDER = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<de
 
 
 def expand_env(
-    source: YamlSource, env: Mapping[str, str] | None = None
+    source: YamlSource, env: Mapping[str, str] | None = None, keep: Sequence[Loc] = ()
 ) -> tuple[YamlSource, list[Problem]]:
     """Replace ``${VAR}`` / ``${VAR:-default}`` in every string value (``$$`` is a ``$``).
 
     Placeholders are expanded after parsing, so a value can never inject YAML
     structure. Returns the expanded copy and one problem per unset variable
     without a default (the caller reports them with its other problems).
+    Everything under a location in ``keep`` stays as written: its owner expands
+    it itself (command lines, whose own placeholders must not meet env values).
     """
     environ = os.environ if env is None else env
     problems: list[Problem] = []
 
     def expand(value: Any, loc: Loc) -> Any:
+        if any(loc[:len(k)] == k for k in keep):
+            return value
         if isinstance(value, dict):
             return {k: expand(v, (*loc, k)) for k, v in value.items()}
         if isinstance(value, list):

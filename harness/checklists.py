@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -313,9 +314,10 @@ def _files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
-def load_checklists(dir: Path) -> Checklists:
+def load_checklists(dir: Path, extra: Sequence[tuple[Item, str]] = ()) -> Checklists:
     """Load, validate and merge every checklist file of ``dir``; ConfigError lists every
-    problem of every file."""
+    problem of every file. ``extra``: items the profile implies, each with where it comes
+    from (a channel lock-down cannot redirect: `harness.channels.blocked_items`)."""
     shown = display_name(dir)
     if not dir.is_dir():
         raise ConfigError([Problem(shown, None, None, "checklist directory not found")])
@@ -323,6 +325,10 @@ def load_checklists(dir: Path) -> Checklists:
     if not files:
         raise ConfigError([Problem(shown, None, None, "no checklist files (*.yaml) found")])
     merge = _Merge()
+    for item, origin in extra:
+        merge.items.append(item)
+        merge.item_ids.add(item.id)
+        merge.where[item.id] = origin
     warnings: list[Problem] = []
     for path in files:
         try:

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from common.errors import ConfigError, GoliveError, Problem
 from harness import applicability, checklist_show, unfinished
+from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
 from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
@@ -76,7 +77,8 @@ def _load(profile: Path, release: str | None = None) -> Profile:
 
 def _checklists(profile: Profile) -> Checklists:
     try:
-        return load_checklists(Path(profile.checklists.dir))
+        implied = lockdown_items(profile.lockdown.channels, profile.path)
+        return load_checklists(Path(profile.checklists.dir), implied)
     except GoliveError as exc:
         _fail(exc)
 

@@ -17,7 +17,9 @@ moment of writing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -40,8 +42,9 @@ from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
 from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
 from harness.baseline.profile import Population
+from harness.channels import Channels
 from harness.severity import Severity
-from harness.targets import sql_catalog
+from harness.targets import command_line, sql_catalog
 from sanitize.scanconfig import ScanSettings
 
 __all__ = [
@@ -61,7 +64,8 @@ DEFAULT_PROFILE = Path("golive.yaml")
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     root = profile_root(info)
     value = value.expanduser()
-    return value if value.is_absolute() or root is None else root / value
+    # normalised: "../var/reports" must not leave ".." in paths tools compare (pytest's cache)
+    return value if value.is_absolute() or root is None else Path(os.path.normpath(root / value))
 
 
 ProjectPath = Annotated[Path, AfterValidator(_resolve_path)]
@@ -96,8 +100,8 @@ class SqlTargetConfig(_Section):
     Which queries are given decides what the target can answer: the core ones
     are required, each capability comes with its set (`harness.targets.sql_catalog`).
     ``dsn`` defaults to the staging database. ``commands`` are shell commands
-    for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
-    bill-run date.
+    for what SQL cannot do (``bill_run``, ``stop_billing``) with ``{placeholders}``
+    and ``${VAR}`` filled in one pass (`harness.targets.command_line`).
     """
 
     kind: Literal["sql"]
@@ -105,6 +109,31 @@ class SqlTargetConfig(_Section):
     dsn: Dsn | None = None
     queries: dict[str, str]
     commands: dict[str, str] = Field(default_factory=dict)
+    _lines: dict[str, command_line.CommandLine] = PrivateAttr(default_factory=dict)
+
+    @field_validator("queries", mode="before")
+    @classmethod
+    def _query_files(cls, queries: object, info: ValidationInfo) -> object:
+        """``name: {file: path.sql}`` reads the query from a file (relative to the profile)."""
+        if not isinstance(queries, dict):
+            return queries
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        found: dict[object, object] = {}
+        for name, value in queries.items():
+            if not isinstance(value, dict):
+                found[name] = value
+            elif set(value) != {"file"} or not isinstance(value["file"], str):
+                problems.append(((name,), "a query is SQL text, or {file: path/to/query.sql}"))
+            else:
+                path = _resolve_path(Path(value["file"]), info)
+                try:
+                    found[name] = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    problems.append(((name, "file"), f"cannot read {path}: "
+                                                     f"{getattr(exc, 'strerror', None) or exc}"))
+        if problems:
+            raise Located(problems)
+        return found
 
     @field_validator("queries")
     @classmethod
@@ -119,17 +148,42 @@ class SqlTargetConfig(_Section):
                 problems.append(((name,), "use named bind parameters (:account), "
                                           "not %s, ? or {…} placeholders"))
         problems += sql_catalog.query_problems([q for q in queries if _NAME.match(q)])
+        problems += sql_catalog.bind_problems(queries)
         if problems:
             raise Located(problems)
         return queries
 
     @field_validator("commands")
     @classmethod
-    def _known_commands(cls, commands: dict[str, str]) -> dict[str, str]:
+    def _known_commands(cls, commands: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         problems = sql_catalog.command_problems(commands)
+        for key, raw in commands.items():
+            problems += [((key,), p) for p in command_line.parse(raw, _env(info))[1]]
         if problems:
             raise Located(problems)
         return commands
+
+    @model_validator(mode="after")
+    def _command_lines(self, info: ValidationInfo) -> SqlTargetConfig:
+        """Each command parsed (valid: `_known_commands` said so), ``${VAR}`` filled in from
+        the environment golive loads the profile with."""
+        for key, raw in self.commands.items():
+            line = command_line.parse(raw, _env(info))[0]
+            if line is not None:
+                self._lines[key] = line
+        return self
+
+    @property
+    def command_lines(self) -> dict[str, command_line.CommandLine]:
+        """The commands as parsed when the profile loaded (``${VAR}`` filled in)."""
+        return dict(self._lines)
+
+
+def _env(info: ValidationInfo) -> Mapping[str, str]:
+    """The environment ``${VAR}`` is read from: load_profile's ``env``, else the process's."""
+    context = info.context if isinstance(info.context, dict) else {}
+    env = context.get("env")
+    return os.environ if env is None else env
 
 
 _ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -231,7 +285,11 @@ class Sanitize(_Section):
 
 
 class Lockdown(_Section):
+    """``channels``: per outbound channel, how it is redirected and what the run sends
+    (`harness.channels`); a channel not named is redirected by the target, if it has one."""
+
     enabled: bool = True
+    channels: Channels = Field(default_factory=dict)
 
 
 class BillRun(_Section):
@@ -430,6 +488,12 @@ class Profile(_Section):
             problems.append((("target", "dsn"), "is the production database; the target "
                                                 "is the staging system"))
         problems += self._population_store()
+        for name, channel in self.lockdown.channels.items():
+            if channel.method == "env" and not (isinstance(self.target, SqlTargetConfig)
+                                                and "bill_run" in self.target.commands):
+                problems.append((("lockdown", "channels", name, "redirect", "env"),
+                                 "environment variables reach only the platform's own "
+                                 "commands: needs target.kind: sql with commands.bill_run"))
         if problems:
             raise Located(problems)
         return self
@@ -497,12 +561,13 @@ def load_profile(
                                    "the profile must be a mapping of sections "
                                    "(name, target, environments, backup, bill_run, …)")])
     problems = _apply_overrides(source, overrides or {})
-    source, env_problems = expand_env(source, env)
+    # command lines fill ${VAR} themselves, in one pass with their own {placeholders}
+    source, env_problems = expand_env(source, env, keep=[("target", "commands")])
     problems += env_problems
     unset = {p.key for p in env_problems}
     root = path.resolve().parent
     try:
-        profile = Profile.model_validate(source.data, context={"root": root})
+        profile = Profile.model_validate(source.data, context={"root": root, "env": env})
     except ValidationError as exc:
         problems += [p for p in problems_from(exc, source, Profile) if p.key not in unset]
     if problems:

@@ -276,16 +276,34 @@ def _rule_evidence(name: str, found: object, what: str) -> GateRule:
     return GateRule(name, True, "none")
 
 
+_UNSCANNED = ("sanitizing disabled by the profile and staging not scanned: nothing proves it "
+              "holds no personal data")
+
+
 def _rule_sanitize(record: RunRecord) -> GateRule:
+    """The scan decides, sanitized or not: a run that did not sanitize is judged on a scan of
+    staging as it is, so it is never better off than one that sanitized and left residue;
+    and a scan that left no evidence never passes."""
     name = "sanitize scan clean"
     stage = _stage(record, "sanitize")
     section = record.extras.get("sanitize")
-    if _disabled(stage) and (section is None or (
-            isinstance(section, dict) and section.get("enabled") is False)):
-        return GateRule(name, True, f"{NOT_APPLICABLE}: sanitizing disabled by the profile")
-    if not isinstance(section, dict) or not isinstance(section.get("residue"), list):
+    disabled = _disabled(stage) or (isinstance(section, dict)
+                                    and section.get("enabled") is False)
+    found = section.get("residue") if isinstance(section, dict) else None
+    if not isinstance(found, list):
+        if disabled:
+            return GateRule(name, False, _UNSCANNED)
         return _no_evidence(name, "sanitize scan", "sanitize", stage)
-    return _rule_evidence(name, section["residue"], "residue found")
+    items = [str(x) for x in found]
+    if items and disabled:
+        return GateRule(name, False, "not sanitized (disabled by the profile); staging holds: "
+                                     + _names(items))
+    if items:
+        return GateRule(name, False, f"residue found: {_names(items)}")
+    if disabled:
+        return GateRule(name, True, "none: not sanitized (disabled by the profile), and the "
+                                    "scan of staging as it is found nothing")
+    return GateRule(name, True, "none")
 
 
 def _rule_escapes(record: RunRecord) -> GateRule:

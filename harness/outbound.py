@@ -6,9 +6,11 @@ lock-down stage, the report and the tests share one definition of "escaped".
 
 Two moments are checked. *Before* the bill run every endpoint must point at a
 sink (host and port, not merely "some local port"). *After* it, what the sinks
-received must add up to what the platform says the bill run sent: one email
-per invoice, one provisioning call per request recorded as sent, one gateway
-call per payment attempt. A shortfall means the platform sent it elsewhere.
+received must add up to what the run should have sent, channel by channel, as
+the profile says (``lockdown.channels.<name>.sends``: one mail per invoice, a
+query's count) or the platform reports (provisioning requests recorded as sent,
+payment attempts). A shortfall means the platform sent it elsewhere; a channel
+nobody can count is not compared, and a platform that sends nothing is fine.
 
 ``record.extras["outbound"]`` (written by `harness.stages.lockdown`; read by
 the gate, the report and the ``golive.outbound`` fixture) has this shape::
@@ -23,7 +25,10 @@ the gate, the report and the ``golive.outbound`` fixture) has this shape::
       "payment": [{"method", "path", "status", "outcome", "amount", "currency", ...}],
       "escaped": [str],   # one sentence per escape; non-empty → gate NO-GO
       "escapes": [{"kind", "name", "url", "reason", "when"}],   # the same, structured
-      "expected": {"bill_run": id, "invoices": n, "provisioning": n, "payments": n},
+      "channels": {name: {"method": target|sql|file|env|blocked, "to": sink url,
+                          "sends": what the profile says, ...}},
+      "expected": {"bill_run": id, "invoices": n, "mail": n, "provisioning": n,
+                   "payments": n, "http": n, "per_invoice": bool, "blocked": [name]},
       "invoices": [{"invoice", "account", "contact" (masked), "contact_digest"}],
                   # per invoice of the bill run, whom it should go to, taken right after
                   # the bill run (targets with ``invoice_mails`` only)
@@ -76,15 +81,22 @@ class Escape:
 
 @dataclass(frozen=True)
 class Expected:
-    """What the platform says a bill run sent (or tried to send)."""
+    """What the platform says a bill run sent (or tried to send), per channel; None: the
+    profile does not say and the platform cannot report it, so it is not compared."""
 
     bill_run: int | str | None
-    invoices: int  # invoices of the run: each is emailed
-    provisioning: int | None  # provisioning requests recorded as sent (None: cannot say)
-    payments: int | None  # payment attempts through a gateway (None: cannot say)
+    invoices: int  # invoices of the run
+    provisioning: int | None  # provisioning requests recorded as sent
+    payments: int | None  # payment attempts through a gateway
+    mail: int | None = None  # mail messages
+    http: int | None = None  # other HTTP calls
+    per_invoice: bool = False  # mail is one message per invoice (the profile says so)
+    blocked: tuple[str, ...] = ()  # channels not redirected to a sink: blocked by a rule
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        found = asdict(self)
+        found["blocked"] = list(self.blocked)
+        return found
 
 
 def public_url(url: str) -> str:
@@ -122,30 +134,55 @@ def unredirected(endpoints: Sequence[OutboundEndpoint], sinks: set[str]) -> list
             for e in endpoints if address(e.url) not in sinks]
 
 
+_WHAT = {"mail": "mail message(s)", "payment": "payment attempt(s)",
+         "provisioning": "provisioning request(s)", "http": "HTTP call(s)"}
+
+
 def shortfalls(expected: Expected, section: Mapping[str, Any]) -> list[Escape]:
-    """What the platform says it sent that the sinks never received (a count the target
-    cannot give, None, is not checked)."""
+    """What the platform says it sent that the sinks never received (a count nobody can
+    give, None, is not checked; a platform that sends nothing has no shortfall). On a
+    channel blocked by a rule nothing reaches a sink, so anything sent there is one."""
     run = f"bill run #{expected.bill_run}" if expected.bill_run is not None else "the bill run"
     found: list[Escape] = []
+    blocked = set(expected.blocked)
+    counts = {"mail": expected.mail, "payment": expected.payments,
+              "provisioning": expected.provisioning, "http": expected.http}
+    for channel in (c for c in counts if c in blocked):
+        if counts[channel]:
+            found.append(Escape(
+                channel, f"{channel} channel", "",
+                f"the platform reports {counts[channel]} {_WHAT[channel]} in {run}, but "
+                f"{channel} is not redirected to a golive sink (blocked by a rule): golive "
+                "cannot confirm they were stopped", "after the bill run"))
+    sent = {c: (n or 0) if c not in blocked else 0 for c, n in counts.items()}
     got = len(section.get("mail") or [])
-    if got < expected.invoices:
-        found.append(Escape(
-            "mail", "invoice emails", "",
-            f"{expected.invoices - got} invoice email(s) of {run} never reached the SMTP "
-            f"sink ({expected.invoices} invoices, {got} captured): the platform sent them "
-            "elsewhere", "after the bill run"))
+    if "mail" not in blocked and expected.mail is not None and got < expected.mail:
+        if expected.per_invoice:
+            found.append(Escape(
+                "mail", "invoice emails", "",
+                f"{expected.mail - got} invoice email(s) of {run} never reached the SMTP "
+                f"sink ({expected.invoices} invoices, {got} captured): the platform sent them "
+                "elsewhere", "after the bill run"))
+        else:
+            found.append(Escape(
+                "mail", "mail messages", "",
+                f"{expected.mail - got} mail message(s) of {run} never reached the SMTP sink "
+                f"({expected.mail} sent, {got} captured): the platform sent them elsewhere",
+                "after the bill run"))
     got = len(section.get("http") or [])
     sinks = section.get("sinks") or {}
     shared = bool(sinks) and sinks.get("payment") == sinks.get("http")  # no payment sandbox
-    want = (expected.provisioning or 0) + ((expected.payments or 0) if shared else 0)
+    want = sent["provisioning"] + sent["http"] + (sent["payment"] if shared else 0)
     if got < want:
+        what = "provisioning request(s)" if not sent["http"] else "HTTP request(s)"
         found.append(Escape(
-            "provisioning", "provisioning requests", "",
-            f"{want - got} provisioning request(s) of {run} recorded as sent never reached the "
-            f"HTTP sink ({want} sent, {got} captured): the platform sent them elsewhere",
+            "provisioning" if not sent["http"] else "http", what.replace("(s)", "s"), "",
+            f"{want - got} {what} of {run} recorded as sent never reached the HTTP sink "
+            f"({want} sent, {got} captured): the platform sent them elsewhere",
             "after the bill run"))
     got = len(section.get("payment") or [])
-    if not shared and expected.payments is not None and got < expected.payments:
+    if not shared and "payment" not in blocked and expected.payments is not None \
+            and got < expected.payments:
         found.append(Escape(
             "payment", "payment attempts", "",
             f"{expected.payments - got} payment attempt(s) of {run} never reached the "

@@ -33,7 +33,7 @@ from harness.safety import redact, reveal
 from harness.stages import billing, comparing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
 from harness.started import Ledger, close_target
-from harness.targets.base import Target, TargetError
+from harness.targets.base import StageEvidence, Target, TargetError
 from harness.targets.loader import open_target
 from harness.targets.views import BillRunView
 
@@ -151,6 +151,7 @@ def prepare(
 def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], begin: StageDone,
          done: StageDone, say: Progress) -> None:
     secrets = _dsns(ctx.profile)
+    _target_evidence(ctx.target)  # what reads before the first stage did is no stage's
     for index, (name, fn) in enumerate(stages):
         stage = StageResult(name=name, started_at=now().isoformat())
         ctx.record.stages.append(stage)
@@ -170,6 +171,7 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], begin: Stag
             stage.outcome, failure = Outcome.FAILED, exc
             stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
         stage.duration = round(time.monotonic() - began, 3)
+        stage.evidence = {**(stage.evidence or {}), **_target_evidence(ctx.target)}
         say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "
             f"{stage.duration:.1f} s" + (f" — {stage.error}" if stage.error else ""))
         done(stage)
@@ -180,6 +182,11 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], begin: Stag
                 raise failure
             code = failure.exit_code if isinstance(failure, GoliveError) else 1
             raise PipelineError(name, stage.error or "failed", code) from failure
+
+
+def _target_evidence(target: Target) -> dict[str, Any]:
+    """What the target's operations did during a stage (commands run, a bill-run mark)."""
+    return target.take_evidence() if isinstance(target, StageEvidence) else {}
 
 
 def _dsns(profile: Profile) -> list[str]:

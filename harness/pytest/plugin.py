@@ -22,6 +22,7 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
 from common.errors import GoliveError
+from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
 from harness.config import Profile, load_profile
 from harness.pytest import signals
@@ -69,7 +70,8 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
         if options.run_id is not None:  # one folder name: never a path out of the reports
             check_run_id(options.run_id)
         profile = load_profile(options.profile, overrides)
-        return profile, load_checklists(profile.checklists.dir)
+        implied = lockdown_items(profile.lockdown.channels, profile.path)
+        return profile, load_checklists(profile.checklists.dir, implied)
     except GoliveError as exc:  # ConfigError above all: every problem, file and line
         pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
 

@@ -140,6 +140,26 @@ def _masked(recipient: str) -> str:
     return recipient if "***" in recipient else mask_address(recipient)
 
 
+def _expected(data: object) -> list[tuple[str, str]] | None:
+    """What the run should have sent per channel; "not compared" where nobody can say."""
+    if not isinstance(data, dict):
+        return None
+    shown = []
+    for key, label in (("mail", "mail"), ("invoices", "invoice email(s)"),
+                       ("provisioning", "provisioning request(s)"),
+                       ("payments", "payment attempt(s)"), ("http", "other HTTP call(s)")):
+        if key == "invoices" and ("mail" in data or not data.get(key)):
+            continue  # older records counted one mail per invoice
+        value = data.get(key)
+        shown.append((label, "not compared" if value is None else str(value)))
+    if data.get("per_invoice"):
+        shown[0] = ("mail", f"{shown[0][1]} (one per invoice)")
+    blocked = data.get("blocked") or []
+    if blocked:
+        shown.append(("channels blocked, not redirected:", ", ".join(map(str, blocked))))
+    return shown
+
+
 def _outbound(record: RunRecord) -> dict[str, Any] | None:
     """The "Outbound traffic" section: redirections (hosts only), escapes, captures."""
     data = record.extras.get("outbound")
@@ -153,7 +173,14 @@ def _outbound(record: RunRecord) -> dict[str, Any] | None:
                          for name, r in sorted(redirected.items()) if isinstance(r, dict)],
         "escaped": [str(e) for e in data.get("escaped") or []],
         "checked": "escaped" in data,
-        "expected": data.get("expected") if isinstance(data.get("expected"), dict) else None,
+        "expected": _expected(data.get("expected")),
+        "blocked": [str(b) for b in _dict(data.get("expected")).get("blocked") or []],
+        "channels": [(name, str(c.get("method", "")), str(c.get("to") or c.get("blocked_by")
+                                                           or ", ".join(c.get("endpoints") or [])),
+                      str(c.get("sends") or "not said: compared where the target reports it"),
+                      str(c.get("read_back") or "read back from the target"))
+                     for name, c in sorted(_dict(data.get("channels")).items())
+                     if isinstance(c, dict)],
         "mail_count": len(mails),
         "mails": [{"to": ", ".join(_masked(str(t)) for t in m.get("recipients") or []),
                    "subject": str(m.get("subject", "")), "size": m.get("size", 0)}

@@ -1,14 +1,16 @@
 """Configure like production, run the bill run, stop the billing service.
 
 The procedure's last preparation steps: the staging bill-run configuration
-must match production's for the keys the profile names (drift fails the stage
-unless ``on_drift: warn``), the bill run must end in a finished state, and the
-billing service must then be stopped so nothing bills twice before review.
+must match production's for the keys the profile names (``plan *``: every key
+the pattern matches; drift fails the stage unless ``on_drift: warn``), the
+bill run must end in a finished state, and the billing service must then be
+stopped so nothing bills twice before review.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from fnmatch import fnmatchcase
 from typing import Any
 
 from harness.record import Outcome
@@ -35,6 +37,10 @@ def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         production = production_target.billing_settings()
     finally:
         production_target.close()
+    keys, empty = _expand(keys, [*production, *(k for k in staging if k not in production)])
+    if empty:
+        raise StageFailed(f"bill_run.must_match_production: {', '.join(empty)} matches no "
+                          "setting of staging or production", {"patterns": empty})
     compared = {k: {"staging": staging.get(k), "production": production.get(k)} for k in keys}
     drift = [k for k in keys if staging.get(k) != production.get(k)]
     evidence: dict[str, Any] = {"compared": compared, "drift": drift, "on_drift": on_drift}
@@ -47,6 +53,20 @@ def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         return Outcome.PASSED, evidence
     raise StageFailed(f"billing configuration differs from production ({said}); fix staging "
                       "or set bill_run.on_drift: warn", evidence)
+
+
+def _expand(wanted: list[str], known: list[str]) -> tuple[list[str], list[str]]:
+    """The setting names ``wanted`` stands for — a name with ``*``, ``?`` or ``[`` is a
+    pattern over ``known`` — and the patterns that matched nothing."""
+    keys: list[str] = []
+    empty: list[str] = []
+    for name in wanted:
+        found = sorted(k for k in known if fnmatchcase(k, name)) \
+            if any(c in name for c in "*?[") else [name]
+        if not found:
+            empty.append(name)
+        keys += [k for k in found if k not in keys]
+    return keys, empty
 
 
 def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:

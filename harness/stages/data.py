@@ -55,8 +55,10 @@ def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 def sanitize(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     """golive's sanitizer when the profile enables it; SKIPPED (never passed) when the
-    profile disables sanitizing."""
+    profile disables sanitizing — and then staging is scanned as it is, so a run that did
+    not sanitize is judged on the same scan as one that did, never better off."""
     if ctx.profile.sanitize.enabled:
         return sanitizing.run(ctx)
-    ctx.record.extras["sanitize"] = {"enabled": False}
-    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile"}
+    scanned = sanitizing.scan_only(ctx)
+    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile",
+                             "scan": scanned}

@@ -1,21 +1,27 @@
 """Lock-down: every outbound channel of staging points at sinks golive runs and records.
 
-Mail goes to the SMTP sink, provisioning to the HTTP sink (one path per
-endpoint), payment processors to the target's payment sandbox when it has one
-(the demo's gateway), else to the HTTP sink. Then the endpoints are read back:
-one whose host and port is not a sink has escaped, and lock-down fails before
-anything is billed. After the bill run, ``outbound_check`` compares what the
-sinks received with what the platform says it sent (see `harness.outbound`).
-Everything lands in ``record.extras["outbound"]``, whose shape is documented
-in `harness.outbound`. A target without the outbound capability cannot be
-locked down: the stage is SKIPPED, which the gate never passes.
+Mail goes to the SMTP sink, provisioning and any other HTTP to the HTTP sink
+(one path per endpoint), payment processors to the target's payment sandbox
+when it has one (the demo's gateway), else to the HTTP sink. The target's
+outbound capability moves the endpoints it knows; the profile says per channel
+how to move the others (`harness.channels`: SQL, a config file, environment
+variables, or "blocked by <rule>", a manual checklist item). Then the target's
+endpoints are read back: one whose host and port is not a sink has escaped, and
+lock-down fails before anything is billed. After the bill run, ``outbound_check``
+compares what the sinks received with what the run should have sent (see
+`harness.outbound`). Everything lands in ``record.extras["outbound"]``, whose
+shape is documented in `harness.outbound`. A target without the outbound
+capability and a profile naming no channel cannot be locked down: the stage is
+SKIPPED, which the gate never passes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.channels import CHANNELS, channel_of
 from harness.outbound import (
     Escape,
     Expected,
@@ -28,9 +34,11 @@ from harness.outbound import (
 )
 from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
+from harness.stages import redirects
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
-from harness.targets.base import Target, require
+from harness.targets.base import Target
+from harness.targets.views import BillRunView
 
 __all__ = ["CAPTURES", "captures", "escaped", "lockdown", "outbound_check", "refresh",
            "replay", "stop"]
@@ -45,7 +53,8 @@ def escaped(target: Target, sinks: dict[str, str] | None = None) -> list[str]:
     URL, as in ``extras["outbound"]["sinks"]``; without it, anywhere but this machine)."""
     allowed = sink_addresses(sinks) if sinks else None
     found = []
-    for endpoint in require(target.outbound, "outbound").endpoints():
+    outbound = target.outbound  # none: the profile's channels were redirected another way
+    for endpoint in outbound.endpoints() if outbound is not None else []:
         if allowed is not None:
             found += [e.text for e in unredirected([endpoint], allowed)]
         elif (urlsplit(endpoint.url).hostname or "") not in {"127.0.0.1", "localhost", "::1"}:
@@ -133,65 +142,123 @@ def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
     return section
 
 
+def _sink_for(ctx: StageContext, kind: str, http: HttpSink, smtp: SmtpSink, path: str) -> str:
+    """The sink a channel of ``kind`` is pointed at; ``path`` names the endpoint on HTTP."""
+    if kind == "mail":
+        return smtp.url
+    if kind == "payment":
+        outbound = ctx.target.outbound
+        if ctx.payment is None and outbound is not None:
+            ctx.payment = outbound.start_payment_sandbox()
+            if ctx.payment is not None:
+                ctx.ledger.start(f"payment sandbox {ctx.payment.url}")
+        return (ctx.payment.url if ctx.payment is not None else http.url) + path
+    return f"{http.url}{path}"
+
+
 def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if not ctx.profile.lockdown.enabled:
         return Outcome.SKIPPED, {"enabled": False, "reason": "lockdown disabled in profile: "
                                  "outbound channels still point where production's do"}
+    channels = ctx.profile.lockdown.channels
     outbound = ctx.target.outbound
-    if outbound is None:
+    if outbound is None and not channels:
         return Outcome.SKIPPED, {"enabled": True, "reason": "the target has no outbound "
-                                 "capability: golive can neither point its channels at sinks "
-                                 "nor confirm that nothing escapes"}
-    endpoints = outbound.endpoints()
+                                 "capability and the profile names no channel "
+                                 "(lockdown.channels): golive can neither point its channels "
+                                 "at sinks nor confirm that nothing escapes"}
+    by_target = [n for n, c in channels.items() if c.method == "target"]
+    if by_target and outbound is None:
+        raise StageFailed(f"lockdown.channels ({', '.join(by_target)}): redirect: target, but "
+                          "the target has no outbound capability: say how each is redirected "
+                          "(sql, file, env) or which rule blocks it", {})
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
     ctx.ledger.start(_sink_name(smtp))
     http = HttpSink().start()
     ctx.sinks.append(http)
     ctx.ledger.start(_sink_name(http))
+    endpoints = outbound.endpoints() if outbound is not None else []
     mapping: dict[str, str] = {}
     for endpoint in endpoints:
-        if endpoint.kind == "mail":
-            mapping[endpoint.name] = smtp.url
-        elif endpoint.kind == "payment":
-            if ctx.payment is None:
-                ctx.payment = outbound.start_payment_sandbox()
-                if ctx.payment is not None:
-                    ctx.ledger.start(f"payment sandbox {ctx.payment.url}")
-            base = ctx.payment.url if ctx.payment is not None else http.url
-            mapping[endpoint.name] = base + urlsplit(endpoint.url).path
-        else:  # provisioning and anything else that speaks HTTP
-            mapping[endpoint.name] = f"{http.url}/{endpoint.name.replace(':', '/')}"
-    redirected = outbound.redirect(mapping) if mapping else {}
+        kind = endpoint.kind if endpoint.kind in CHANNELS else "http"
+        declared = channel_of(channels, kind)
+        if declared is not None and declared.method != "target":
+            continue  # the profile redirects this channel itself; read back below
+        path = urlsplit(endpoint.url).path if kind == "payment" \
+            else "/" + endpoint.name.replace(":", "/")
+        mapping[endpoint.name] = _sink_for(ctx, kind, http, smtp, path)
+    redirected = outbound.redirect(mapping) if mapping and outbound is not None else {}
     ctx.redirected = {name: {"from": public_url(str(r.get("from", ""))),
                              "to": public_url(str(r.get("to", "")))}
                       for name, r in redirected.items()}
+    done: dict[str, Any] = {}
+    for name, channel in channels.items():
+        if channel.method == "target":
+            names = sorted(e.name for e in endpoints
+                           if (e.kind if e.kind in CHANNELS else "http") == name)
+            if not names:
+                raise StageFailed(f"lockdown.channels.{name}: redirect: target, but the target "
+                                  f"lists no {name} endpoint; say how {name} is redirected "
+                                  "(sql, file, env) or which rule blocks it", {})
+            done[name] = {"method": "target", "to": None, "endpoints": names}
+        else:
+            done[name] = redirects.apply(ctx.profile, ctx.target, name, channel,
+                                         _sink_for(ctx, name, http, smtp, f"/{name}"))
+        done[name]["sends"] = channel.sends.describe() if channel.sends is not None else None
     sinks = {"smtp": smtp.url, "http": http.url,
              "payment": ctx.payment.url if ctx.payment is not None else http.url}
     ctx.record.extras["outbound"] = {"sinks": sinks, "redirected": ctx.redirected,
-                                     "escaped": [], "escapes": []}
-    found = unredirected(outbound.endpoints(), sink_addresses(sinks))
+                                     "channels": done, "escaped": [], "escapes": []}
+    found = unredirected(outbound.endpoints(), sink_addresses(sinks)) \
+        if outbound is not None else []
     section = _record_escapes(ctx, found)
-    evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"]}
+    evidence = {"redirected": ctx.redirected, "channels": done, "sinks": sinks,
+                "escaped": section["escaped"]}
     if found:
         raise StageFailed("outbound still points outside golive's sinks: "
                           + "; ".join(e.text for e in found), evidence)
     return Outcome.PASSED, evidence
 
 
+def _count(ctx: StageContext, name: str, run: BillRunView,
+           reported: Callable[[], int | None]) -> int | None:
+    """What the run should have sent on channel ``name``: the profile's ``sends``, else
+    what the platform reports (``reported``), else None."""
+    channel = channel_of(ctx.profile.lockdown.channels, name)
+    if channel is not None and channel.sends is not None:
+        return redirects.count(ctx.profile, channel.sends, int(run.invoices), run.id, name)
+    return reported()
+
+
 def expected(ctx: StageContext) -> Expected:
-    """What the bill run says it sent, from the target (None: the target cannot say)."""
+    """What the bill run should have sent, per channel (None: nobody can say)."""
     run = ctx.bill_run
     if run is None:
         raise StageFailed("no bill run to check the sinks against", {})
-    provisioning = payments = None
-    if ctx.target.provisioning is not None:
-        provisioning = len([r for r in ctx.target.provisioning.requests(bill_run_id=run.id)
-                            if r.status == "sent"])
-    if ctx.target.payments is not None:
-        payments = len(ctx.target.payments.payments(bill_run_id=run.id))
-    return Expected(bill_run=run.id, invoices=int(run.invoices),
-                    provisioning=provisioning, payments=payments)
+    target = ctx.target
+
+    def provisioning() -> int | None:
+        if target.provisioning is None:
+            return None
+        return len([r for r in target.provisioning.requests(bill_run_id=run.id)
+                    if r.status == "sent"])
+
+    def payments() -> int | None:
+        if target.payments is None:
+            return None
+        return len(target.payments.payments(bill_run_id=run.id))
+
+    channels = ctx.profile.lockdown.channels
+    mail = channel_of(channels, "mail")
+    return Expected(
+        bill_run=run.id, invoices=int(run.invoices),
+        provisioning=_count(ctx, "provisioning", run, provisioning),
+        payments=_count(ctx, "payment", run, payments),
+        mail=_count(ctx, "mail", run, lambda: None),
+        http=_count(ctx, "http", run, lambda: None),
+        per_invoice=bool(mail is not None and mail.sends is not None and mail.sends.per_invoice),
+        blocked=tuple(n for n, c in channels.items() if c.blocked_by is not None))
 
 
 def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
@@ -200,15 +267,17 @@ def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if not ctx.sinks:
         return Outcome.SKIPPED, {"reason": "lock-down did not run: nothing was captured, so "
                                  "nothing sent can be confirmed"}
-    outbound = require(ctx.target.outbound, "outbound")  # lock-down ran: the target has it
+    outbound = ctx.target.outbound
     want = expected(ctx)
     section = refresh(ctx)
-    found = unredirected(outbound.endpoints(), sink_addresses(_sinks(ctx)))
+    found = unredirected(outbound.endpoints(), sink_addresses(_sinks(ctx))) \
+        if outbound is not None else []
     found = [Escape(e.kind, e.name, e.url, e.reason, "after the bill run") for e in found]
     found += shortfalls(want, section)
     section = _record_escapes(ctx, found)
     section["expected"] = want.to_dict()
-    mails = outbound.invoice_mails(ctx.bill_run.id) if ctx.bill_run is not None else None
+    mails = outbound.invoice_mails(ctx.bill_run.id) \
+        if ctx.bill_run is not None and outbound is not None else None
     if mails is not None:
         # whom each invoice should have gone to, as staging had it right after the bill
         # run (scenarios may change contacts later); masked and digested, never the address

@@ -18,6 +18,7 @@ from harness.record import Outcome
 from harness.safety import assert_staging, reveal
 from harness.stages.context import StageContext
 from sanitize.api import run_vendor_scripts, sanitize, scan, take_original_sample
+from sanitize.report import ScanResult
 from sanitize.rules import load_rules
 
 
@@ -46,9 +47,7 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         seconds += result.seconds
         applied += result.rules_applied
     found = scan(url, section.scan, originals=originals)
-    residue = [
-        f"{f.table}.{f.column}: {f.detector} × {f.count}" for f in found.findings
-    ] + [f"{u.label()}: not read ({u.reason})" for u in found.unreadable]
+    residue = _residue(found)
     section_record = {
         "enabled": True,
         "mode": "vendor-sql" if scripts and rules is None else "rules",
@@ -67,7 +66,27 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         "rows_changed": sum(tables.values()),
         "tables": len(tables),
         "seconds": round(seconds, 3),
-        "scan": found.verdict if found.clean else (
-            f"{found.verdict}: {len(found.findings)} finding(s), {len(found.unreadable)} not read"),
+        "scan": _verdict(found),
     }
     return Outcome.PASSED, evidence
+
+
+def scan_only(ctx: StageContext) -> str:
+    """Sanitizing disabled: scan staging as it is (reading only), record it like a
+    sanitized copy's scan, and say what it found."""
+    section = ctx.profile.sanitize
+    url = reveal(ctx.profile.environments.staging.dsn)
+    found = scan(url, section.scan)
+    ctx.record.extras["sanitize"] = {"enabled": False, "scan": found.to_dict(),
+                                     "residue": _residue(found)}
+    return _verdict(found)
+
+
+def _residue(found: ScanResult) -> list[str]:
+    return [f"{f.table}.{f.column}: {f.detector} × {f.count}" for f in found.findings
+            ] + [f"{u.label()}: not read ({u.reason})" for u in found.unreadable]
+
+
+def _verdict(found: ScanResult) -> str:
+    return found.verdict if found.clean else (
+        f"{found.verdict}: {len(found.findings)} finding(s), {len(found.unreadable)} not read")

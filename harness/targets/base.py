@@ -171,6 +171,24 @@ class Target(Protocol):
     def backup(self) -> BackupLocator | None: ...
 
 
+@runtime_checkable
+class StageEvidence(Protocol):
+    """A target that reports what its operations did (commands run, a watermark taken):
+    the pipeline adds it to the evidence of the stage that asked for them."""
+
+    def take_evidence(self) -> dict[str, Any]:
+        """What happened since the last call; forgets it."""
+        ...
+
+
+@runtime_checkable
+class CommandEnvironment(Protocol):
+    """A target that runs the platform's own commands and can give them environment
+    variables (lock-down redirecting a channel by environment)."""
+
+    def give_environment(self, env: dict[str, str]) -> None: ...
+
+
 def capabilities(target: Target) -> dict[str, bool]:
     """Which optional capabilities ``target`` has, in `CAPABILITIES` order."""
     return {name: getattr(target, name, None) is not None for name in CAPABILITIES}

@@ -1,11 +1,13 @@
 """SqlTarget: any platform whose database golive can read, configured entirely in YAML.
 
 Each question runs one named query from ``target.queries`` with bound
-parameters only (``:ref``, ``:bill_run_id``, ``:since``, ``:levels``) and maps
+parameters only (``:ref``, ``:bill_run_id``, ``:since``, ``:levels``, and for
+golive's own bill run ``:watermark``, ``:started_at``, ``:run_date``) and maps
 the result by column name (`harness.targets.rows`). The core queries are
 required; a capability exists only when its queries are given
 (`harness.targets.sql_catalog`, checked when the profile loads). The pipeline's
-operations use ``target.commands`` (`harness.targets.sql_commands`).
+operations use ``target.commands`` (`harness.targets.sql_commands`); a platform
+that records no bill runs is identified by a watermark (`harness.targets.run_mark`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 
 from harness.config import Profile, SqlTargetConfig
 from harness.safety import reveal
-from harness.targets import sql_catalog
+from harness.targets import run_mark, sql_catalog
 from harness.targets.base import (
     AmbiguousAccount,
     ServiceAction,
@@ -75,7 +77,11 @@ class SqlTarget:
         own = reveal(config.dsn) if environment_name == "staging" else ""
         self.db = SqlDatabase(profile, own or environment_dsn(profile, environment_name),
                               config.queries, writable=environment_name == "staging")
-        self.commands = SqlCommands(self.db, config.commands)
+        self.commands = SqlCommands(self.db, config)
+        self.mark: run_mark.RunMark | None = None
+        self._mark_new = False  # a mark taken since the last take_evidence
+        if environment_name == "staging":
+            self._bind(run_mark.load(profile))
         queries = config.queries
         self.sub_accounts: SubAccounts | None = _made(SqlSubAccounts, self.db, queries)
         self.pools: Pools | None = _made(SqlPools, self.db, queries)
@@ -93,6 +99,29 @@ class SqlTarget:
 
     def close(self) -> None:
         self.db.close()
+
+    def take_evidence(self) -> dict[str, Any]:
+        """What the operations since the last call did, for the stage that asked: the
+        commands run (exit code, duration, last lines) and the bill run's mark."""
+        found: dict[str, Any] = {}
+        ran = self.commands.take_evidence()
+        if ran:
+            found["commands"] = ran
+        if self._mark_new:
+            found["bill_run_mark"] = self.mark.shown() if self.mark is not None else None
+            self._mark_new = False
+        return found
+
+    def give_environment(self, env: dict[str, str]) -> None:
+        """Environment variables for every command from now on (lock-down's redirections)."""
+        self.commands.env.update(env)
+
+    def _bind(self, mark: run_mark.RunMark | None) -> None:
+        self.mark = mark
+        if mark is None:
+            self.db.binds = dict.fromkeys(sql_catalog.RUN_BINDS)
+            return
+        self.db.binds = mark.binds(self.db.engine.dialect.name)
 
     # --- the core: read-only questions ------------------------------------------------
     def account(self, ref: str) -> AccountView | None:
@@ -131,9 +160,22 @@ class SqlTarget:
 
     # --- the core: the staging pipeline's operations -----------------------------------
     def restore(self, backup: Path) -> dict[str, Any]:
-        return self.commands.restore(backup)
+        done = self.commands.restore(backup)
+        run_mark.clear(self.db.profile)  # the restored data holds no bill run of golive's
+        self._bind(None)
+        return done
 
     def run_bill_run(self, run_date: dt.date) -> BillRunView:
+        self.db.guard()
+        watermark: run_mark.Watermark = None
+        if "bill_run_watermark" in self.db.queries:
+            rows = self.db.rows("bill_run_watermark", "run_bill_run")
+            watermark = next(iter(rows[0].values()), None) if rows else None
+        mark = run_mark.RunMark(watermark=watermark, started_at=dt.datetime.now(dt.UTC),
+                                run_date=run_date)
+        run_mark.save(self.db.profile, mark)  # before the command: a crash still leaves it
+        self._bind(mark)
+        self._mark_new = True
         self.commands.bill_run(run_date)
         found = self.latest_bill_run()
         if found is None or found.run_date != run_date:

@@ -10,7 +10,8 @@ the rest of the target package: `harness.config` loads this module.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from common.yamlsource import Loc, suggest
@@ -40,7 +41,13 @@ CAPABILITY_QUERIES: dict[str, QuerySet] = {
     "permissions": QuerySet(("role_permissions",)),
     "custom_actions": QuerySet(("custom_actions",)),
 }
-QUERY_NAMES = (*CORE_QUERIES, *(q for s in CAPABILITY_QUERIES.values() for q in s.names))
+# golive identifies a bill run itself on a platform that records none: the watermark taken
+# just before the bill run (see harness.targets.run_mark)
+RUN_QUERIES = ("bill_run_watermark",)
+QUERY_NAMES = (*CORE_QUERIES, *(q for s in CAPABILITY_QUERIES.values() for q in s.names),
+               *RUN_QUERIES)
+BIND = re.compile(r"(?<![:\w\\]):(\w+)")  # SQLAlchemy's own rule for text() binds
+RUN_BINDS = ("watermark", "started_at", "run_date")  # bound in every query (NULL until a run)
 COMMAND_NAMES = ("restore", "bill_run", "start_billing", "stop_billing", "billing_status")
 
 
@@ -74,6 +81,16 @@ def query_problems(queries: Collection[str]) -> list[tuple[Loc, str]]:
                                        f"{', '.join(lacking)}, or leave out {', '.join(given)} "
                                        f"(then the target has no {capability})"))
     return found
+
+
+def bind_problems(queries: Mapping[str, str]) -> list[tuple[Loc, str]]:
+    """A query that uses ``:watermark`` in a profile without ``bill_run_watermark``: it
+    would always see NULL."""
+    if "bill_run_watermark" in queries:
+        return []
+    return [((name,), "uses :watermark, but the profile has no bill_run_watermark query "
+                      "(golive takes the watermark with it just before the bill run)")
+            for name, sql in queries.items() if "watermark" in BIND.findall(sql)]
 
 
 def command_problems(commands: Collection[str]) -> list[tuple[Loc, str]]:

@@ -3,7 +3,6 @@ target shares (engine, bound parameters, errors that name the query and its user
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -14,9 +13,9 @@ from harness.config import Profile
 from harness.safety import assert_staging, read_only, redact, safe_dsn
 from harness.targets.base import TargetError
 from harness.targets.rows import build_view
+from harness.targets.sql_catalog import BIND, RUN_BINDS
 
 V = TypeVar("V")
-_BIND = re.compile(r"(?<![:\w\\]):(\w+)")  # SQLAlchemy's own rule for text() binds
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -37,6 +36,8 @@ class SqlDatabase:
         self.dsn = dsn
         self.queries = dict(queries)
         self.writable = writable  # anything but staging is read through a read-only link
+        # bound in every query that uses them: golive's own bill run (run_mark), else NULL
+        self.binds: dict[str, Any] = dict.fromkeys(RUN_BINDS)
         self._engine: Engine | None = None
 
     @property
@@ -68,13 +69,14 @@ class SqlDatabase:
         if sql is None:  # the profile loader makes this rare: only a capability's own query
             raise TargetError(f"Target.{method} needs the query target.queries.{query} in the "
                               "profile; add it (see tests/harness/data/sql_profile.yaml)")
-        used = set(_BIND.findall(sql))
+        used = set(BIND.findall(sql))
         stmt = text(sql)
         if "levels" in used:
             stmt = stmt.bindparams(bindparam("levels", expanding=True))
         try:
             with self.engine.connect() as conn:
-                result = conn.execute(stmt, {k: v for k, v in params.items() if k in used})
+                values = {**self.binds, **params}
+                result = conn.execute(stmt, {k: v for k, v in values.items() if k in used})
                 return [dict(r) for r in result.mappings()]
         except DBAPIError as exc:
             reason = self.redact(str(exc.orig or exc).strip().splitlines()[0])

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from harness.targets import base
 from harness.targets.rows import build_view
 from sanitize.api import run_vendor_scripts, scan
+from tests.examples.silver_setup import install
 from tests.pg import PgServer
 
 pytestmark = pytest.mark.slow
@@ -57,24 +58,10 @@ def run(*args: str, dsn: str | None = None, ok: bool = True) -> subprocess.Compl
     return done
 
 
-def _registry_reachable(tmp: Path) -> tuple[bool, str]:
-    probe = subprocess.run(
-        ["python3", "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--dest", str(tmp),
-         "django-silver==0.11.1"], capture_output=True, text=True, timeout=300, check=False)
-    last = probe.stderr.strip().splitlines()[-1:]
-    return probe.returncode == 0, last[0] if last else f"exit code {probe.returncode}"
-
-
 @pytest.fixture(scope="module")
 def silver(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Both releases installed by the platform's own setup script."""
-    done = subprocess.run([str(PLATFORM / "setup")], capture_output=True, text=True,
-                          timeout=1200, check=False)
-    if done.returncode != 0:
-        reachable, why = _registry_reachable(tmp_path_factory.mktemp("probe"))
-        if not reachable:
-            pytest.skip(f"the pip registry is unreachable, cannot install django-silver: {why}")
-        pytest.fail(f"setup failed although the registry answers:\n{done.stdout}\n{done.stderr}")
+    install(tmp_path_factory.mktemp("probe"))
 
 
 @dataclass

@@ -22,6 +22,11 @@ backup:
   path: backups/pre-bill-run.manifest.json
 bill_run:
   date: 2026-11-01
+lockdown:
+  channels:
+    mail:
+      sends:
+        per_invoice: true
 """
 
 

@@ -452,7 +452,9 @@ def _with_sanitize_and_lockdown(sanitize: Outcome, lockdown: Outcome, enabled: b
 
 def test_sanitize_disabled_by_profile_is_excused_when_staging_was_locked_down() -> None:
     record = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
+    record.extras["sanitize"] = {"enabled": False, "scan": {"clean": True}, "residue": []}
     assert judge(record) is Verdict.GO
+    assert "not sanitized" in rule(record, "sanitize scan").detail
     assert "locked down instead" in rule(record, "stages").detail
     assert is_not_applicable(rule(record, "sanitize scan clean"))  # a decision, not a gap
     # excused, never shown as a pass: the stage itself stays skipped
@@ -474,3 +476,27 @@ def test_sanitize_not_done_blocks_unless_disabled_and_locked_down(
     record = _with_sanitize_and_lockdown(sanitize, lockdown, enabled)
     assert judge(record) is Verdict.NO_GO
     assert "stages finished" in failing_rules(record)
+
+
+_RANK = {Verdict.GO: 2, Verdict.GO_WITH_WAIVERS: 1, Verdict.NO_GO: 0}
+
+
+@pytest.mark.parametrize("residue", [[], ["contacts.email: email × 3"],
+                                     ["notes: not read (permission denied)"], None])
+def test_a_run_that_did_not_sanitize_is_never_better_off_than_one_that_did(
+        residue: list[str] | None) -> None:
+    """Same staging data, same scan result: disabling sanitizing never improves the verdict,
+    and a disabled run whose scan is missing is not proven clean."""
+    sanitized = _with_sanitize_and_lockdown(Outcome.PASSED, Outcome.PASSED, enabled=True)
+    unsanitized = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
+    for record, enabled in ((sanitized, True), (unsanitized, False)):
+        if residue is not None:
+            record.extras["sanitize"] = {"enabled": enabled, "scan": {}, "residue": residue}
+    assert _RANK[judge(unsanitized)] <= _RANK[judge(sanitized)]
+    if residue is None:
+        assert judge(unsanitized) is Verdict.NO_GO
+        assert "not scanned" in rule(unsanitized, "sanitize scan").detail
+    elif residue:
+        assert judge(unsanitized) is Verdict.NO_GO
+        assert "not sanitized (disabled by the profile); staging holds" in rule(
+            unsanitized, "sanitize scan").detail

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.config import Profile
 from harness.outbound import address
 from harness.record import Outcome, RunRecord
 from harness.stages import lockdown
@@ -115,6 +116,11 @@ def make_ctx(tmp_path: Path) -> Iterator[Any]:
         lockdown.stop(ctx)
 
 
+def _without_channels(profile: Profile) -> Profile:
+    lockdown_section = profile.lockdown.model_copy(update={"channels": {}})
+    return profile.model_copy(update={"lockdown": lockdown_section})
+
+
 def _bill_run(invoices: int) -> BillRunView:
     return BillRunView(id=7, run_date=dt.date(2026, 11, 1), status="done",
                        started_at=dt.datetime(2026, 11, 1, 2), finished_at=None,
@@ -172,7 +178,8 @@ def test_outbound_check_passes_when_the_sinks_got_everything(make_ctx: Any) -> N
     assert section["mail"][0]["recipients"] == ["P***@example.com"]
     assert "Person0@example.com" not in str(ctx.record.to_json())
     assert section["expected"] == {"bill_run": 7, "invoices": 2, "provisioning": 0,
-                                   "payments": 0}
+                                   "payments": 0, "mail": 2, "http": None,
+                                   "per_invoice": True, "blocked": []}
     # whom each invoice should reach, taken now: masked and digested, matching the capture
     assert section["invoices"][0]["contact"] == "P***@example.com"
     assert section["invoices"][0]["contact_digest"] == section["mail"][0]["recipient_digests"][0]
@@ -201,6 +208,10 @@ def test_outbound_check_is_skipped_without_lockdown(make_ctx: Any) -> None:
 
 def test_a_target_without_outbound_is_not_locked_down_and_never_passes(make_ctx: Any) -> None:
     ctx = make_ctx(FakeTarget(outbound=False))
+    with pytest.raises(StageFailed, match=r"\(mail\): redirect: target, but the target has "
+                                          "no outbound capability"):
+        lockdown.lockdown(ctx)  # the profile says the target redirects mail: it cannot
+    ctx.profile = _without_channels(ctx.profile)
     outcome, evidence = lockdown.lockdown(ctx)
     assert outcome is Outcome.SKIPPED  # the gate's "stages finished" rule never passes this
     assert "no outbound capability" in evidence["reason"]
@@ -218,4 +229,5 @@ def test_counts_a_target_cannot_give_are_unknown_not_zero(make_ctx: Any) -> None
     outcome, evidence = lockdown.outbound_check(ctx)
     assert outcome is Outcome.PASSED, evidence
     assert evidence["expected"] == {"bill_run": 7, "invoices": 0, "provisioning": None,
-                                    "payments": None}
+                                    "payments": None, "mail": 0, "http": None,
+                                    "per_invoice": True, "blocked": []}

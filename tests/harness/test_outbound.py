@@ -56,8 +56,10 @@ def test_unredirected_names_every_endpoint_not_at_a_sink() -> None:
 
 def test_shortfalls_say_what_never_reached_which_sink() -> None:
     section = {"sinks": SINKS, "mail": [{}] * 3, "http": [{}] * 2, "payment": [{}] * 4}
-    assert shortfalls(Expected(1, invoices=3, provisioning=2, payments=4), section) == []
-    found = shortfalls(Expected(1, invoices=248, provisioning=5, payments=4), section)
+    assert shortfalls(Expected(1, invoices=3, provisioning=2, payments=4, mail=3,
+                               per_invoice=True), section) == []
+    found = shortfalls(Expected(1, invoices=248, provisioning=5, payments=4, mail=248,
+                                per_invoice=True), section)
     assert [e.kind for e in found] == ["mail", "provisioning"]
     assert found[0].reason.startswith("245 invoice email(s) of bill run #1 never reached the "
                                       "SMTP sink")

@@ -103,7 +103,10 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert ev["backup"]["generated"]["seed"] == 7 and len(ev["backup"]["sha256"]) == 64
         assert ev["restore"]["sha256"] == ev["backup"]["sha256"]
         assert ev["restore"]["deployed_release"] == "1.1"
-        assert ev["sanitize"] == {"enabled": False, "reason": "sanitizing disabled in profile"}
+        assert ev["sanitize"]["enabled"] is False  # disabled in this profile: scanned as it is
+        assert ev["sanitize"]["reason"] == "sanitizing disabled in profile"
+        assert ev["sanitize"]["scan"].startswith("residue")  # the demo holds personal data
+        assert record.extras["sanitize"]["residue"]
         redirected = ev["lockdown"]["redirected"]
         assert {"mail", "provisioning:voice", "payment:card:CardPay"} <= set(redirected)
         assert all("127.0.0.1" in r["to"] for r in redirected.values())

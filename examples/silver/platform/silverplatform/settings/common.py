@@ -3,7 +3,8 @@ and no way out of the machine.
 
 Outbound channels silver has, and where they point here:
 - e-mail: silver itself sends none, but Django (admin password resets, error mails) could —
-  the locmem backend keeps every message in memory, nothing leaves;
+  the locmem backend keeps every message in memory, nothing leaves; ``SILVER_EMAIL_URL``
+  (``smtp://host:port``) names an SMTP server instead (golive's lock-down names its sink);
 - payment processors (``PAYMENT_PROCESSORS``, gateways such as Braintree): none configured,
   and ``SILVER_AUTOMATICALLY_CREATE_TRANSACTIONS`` is off, so issuing a document never
   charges anyone;
@@ -22,6 +23,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import django
 from django.db.backends.signals import connection_created
@@ -126,6 +128,13 @@ DATABASES = {"default": _database()}
 
 # nothing leaves the machine (see the module docstring)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# An operator names the SMTP server in the environment (smtp://host:port); golive's lock-down
+# gives the bill-run command its own SMTP sink this way (lockdown.channels.mail in the profile).
+_EMAIL_URL = urlsplit(os.environ.get("SILVER_EMAIL_URL", ""))
+if _EMAIL_URL.scheme == "smtp" and _EMAIL_URL.hostname:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _EMAIL_URL.hostname
+    EMAIL_PORT = _EMAIL_URL.port or 25
 PAYMENT_PROCESSORS: dict[str, object] = {}
 SILVER_AUTOMATICALLY_CREATE_TRANSACTIONS = False
 SILVER_DOCUMENT_STORAGE = None
