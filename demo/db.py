@@ -1,4 +1,9 @@
-"""Database URLs and engines for the demo platform (SQLite by default, PostgreSQL too)."""
+"""Database URLs and engines for the demo platform (SQLite by default, PostgreSQL too).
+
+The demo is a separate platform and imports nothing of golive (ARCHITECTURE.md),
+so it keeps this tiny URL helper of its own; golive's parsing, normalising and
+credential hiding live in ``common/dsn.py``.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +27,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+_SECRET_PARAMS = {"password", "passfile", "sslpassword", "sslkey", "oauth_client_secret"}
+
+
 def safe_url(url: str) -> str:
-    """The URL as it may be printed: password hidden."""
-    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    """The URL as it may be printed: the password and credential parameters hidden."""
+    u = make_url(normalise_url(url))
+    hidden = {k: "***" for k in u.query if k.lower() in _SECRET_PARAMS}
+    text = u.update_query_dict(hidden).render_as_string(hide_password=True) if hidden \
+        else u.render_as_string(hide_password=True)
+    return text.replace("%2A%2A%2A", "***")
 
 
 def sqlite_path(url: str) -> Path | None:

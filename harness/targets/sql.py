@@ -37,6 +37,7 @@ from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from common.dsn import sqlalchemy_url
 from harness.safety import assert_staging, environment, redact, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,
@@ -73,15 +74,6 @@ def section(obj: Any, key: str) -> dict[str, Any]:
     if hasattr(value, "model_dump"):
         value = value.model_dump()
     return dict(value)
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    """psycopg 3 for a bare ``postgresql://`` DSN; a bare path is a SQLite file."""
-    if "://" not in dsn:
-        return f"sqlite:///{dsn}"
-    if dsn.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + dsn.split("://", 1)[1]
-    return dsn
 
 
 class SqlTarget:
