@@ -25,6 +25,7 @@ from harness.record import Outcome, RunRecord, StageResult, now
 from harness.safety import environment, redact, reveal
 from harness.stages import billing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
+from harness.stages.quarantine import quarantine
 from harness.targets.base import BillRunView, Target, TargetError
 from harness.targets.loader import open_target
 
@@ -140,6 +141,9 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
         except Exception as exc:  # recorded with its type, then re-raised as PipelineError
             stage.outcome, failure = Outcome.FAILED, exc
             stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        if failure is not None and ctx.raw_in_staging and ctx.profile.sanitize.enabled:
+            # stopped between restore and a finished sanitize: no raw production data stays
+            stage.error = f"{stage.error}; {quarantine(ctx, name)}"
         stage.duration = round(time.monotonic() - began, 3)
         say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "
             f"{stage.duration:.1f} s" + (f" — {stage.error}" if stage.error else ""))

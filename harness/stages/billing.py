@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.record import Outcome
 from harness.stages.context import StageContext
-from harness.stages.data import StageFailed
+from harness.stages.data import StageFailed, identity
 from harness.stages.lockdown import escaped, refresh
 from harness.targets.base import BILL_RUN_FINISHED, view_to_dict
 from harness.targets.loader import open_target
@@ -48,11 +48,12 @@ def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    checked = identity(ctx)
     asked = dt.datetime.now()
     view = ctx.target.run_bill_run(ctx.run_date)
     ctx.bill_run = view
     ctx.started_at = view.started_at or asked
-    evidence = view_to_dict(view)
+    evidence = {**view_to_dict(view), "not_production": checked}
     if ctx.sinks or ctx.payment is not None:
         section = refresh(ctx)
         left = escaped(ctx.target)
@@ -70,9 +71,10 @@ def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def stop_service(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    checked = identity(ctx)
     answered = ctx.target.billing_service("stop")
     state = ctx.target.billing_service("status")
-    evidence = {"stop": answered, "status": state}
+    evidence = {"stop": answered, "status": state, "not_production": checked}
     if state != "stopped":
         raise StageFailed(f"the billing service is {state!r} after stop", evidence)
     return Outcome.PASSED, evidence

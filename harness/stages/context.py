@@ -25,6 +25,7 @@ class StageContext:
     redirected: dict[str, Any] = field(default_factory=dict)
     bill_run: BillRunView | None = None
     started_at: dt.datetime | None = None
+    raw_in_staging: bool = False  # the restore began and sanitizing has not finished
 
     @property
     def run_date(self) -> dt.date:

@@ -28,7 +28,7 @@ from harness.outbound import (
 from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages.context import StageContext
-from harness.stages.data import StageFailed
+from harness.stages.data import StageFailed, identity
 from harness.targets.base import InvoiceMails, PaymentSandboxes, Target
 
 __all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
@@ -101,6 +101,7 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if not bool(getattr(getattr(ctx.profile, "lockdown", None), "enabled", True)):
         return Outcome.SKIPPED, {"enabled": False, "reason": "lockdown disabled in profile: "
                                  "outbound channels still point where production's do"}
+    checked = identity(ctx)  # redirecting writes to staging's configuration
     endpoints = ctx.target.outbound()
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
@@ -127,7 +128,8 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
                                      "escaped": [], "escapes": []}
     found = unredirected(ctx.target.outbound(), sink_addresses(sinks))
     section = _record_escapes(ctx, found)
-    evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"]}
+    evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"],
+                "not_production": checked}
     if found:
         raise StageFailed("outbound still points outside golive's sinks: "
                           + "; ".join(e.text for e in found), evidence)

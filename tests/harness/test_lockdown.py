@@ -7,6 +7,7 @@ import smtplib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,14 +69,19 @@ class FakeTarget:
 
 
 @pytest.fixture
-def make_ctx() -> Iterator[Any]:
+def make_ctx(tmp_path: Path) -> Iterator[Any]:
     made: list[StageContext] = []
+    # lock-down writes to staging, so it first asks whether staging is production
+    environments = SimpleNamespace(
+        staging=SimpleNamespace(dsn=f"sqlite:///{tmp_path}/staging.db", staging=True),
+        production=SimpleNamespace(dsn=f"sqlite:///{tmp_path}/production.db", read_only=True))
 
     def make(target: FakeTarget) -> StageContext:
         record = RunRecord(run_id="r", started_at="2026-11-01T00:00:00", profile="p",
                            target="fake")
-        ctx = StageContext(profile=SimpleNamespace(lockdown=SimpleNamespace(enabled=True)),
-                           record=record, target=target)  # type: ignore[arg-type]
+        profile = SimpleNamespace(lockdown=SimpleNamespace(enabled=True),
+                                  environments=environments)
+        ctx = StageContext(profile=profile, record=record, target=target)  # type: ignore[arg-type]
         made.append(ctx)
         return ctx
 
