@@ -9,8 +9,8 @@ events, and exits with the run's status. Exit codes everywhere: 0 GO / clean,
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,15 +24,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
+from sqlalchemy.exc import ArgumentError
 
+from common.dsn import Dsn
 from common.errors import ConfigError, GoliveError, Problem
+from common.redaction import redact, register
 from harness.checklists import Checklists, load_checklists
 from harness.config import DEFAULT_PROFILE, Profile, load_profile
 from harness.gate import effective_verdict
 from harness.record import Coverage, RunRecord, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
-from harness.safety import assert_staging, reveal, safe_dsn
+from harness.safety import assert_distinct, assert_staging, reveal, safe_dsn
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
@@ -54,10 +57,11 @@ def _fail(exc: GoliveError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
-def _load(profile: Path, release: str | None = None) -> Profile:
+def _load(profile: Path, release: str | None = None, references: bool = True) -> Profile:
+    """The profile; ``references`` off only for commands that merely read reports."""
     overrides = {"target.release": release} if release else None
     try:
-        return load_profile(profile, overrides)
+        return load_profile(profile, overrides, references=references)
     except GoliveError as exc:
         _fail(exc)
 
@@ -189,11 +193,12 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
                 proc.wait()
                 verdict = _follow(proc, events)
         code = proc.returncode
+        said = redact(log.read_text(encoding="utf-8", errors="replace"))
         if verdict is None or code not in (0, 1):
-            err.print(log.read_text(encoding="utf-8", errors="replace").rstrip(), markup=False)
+            err.print(said.rstrip(), markup=False)
         run_dir = Path(profile.report.dir) / run_id
-        if run_dir.is_dir():  # keep pytest's own output with the run
-            shutil.copyfile(log, run_dir / "pytest.log")
+        if run_dir.is_dir():  # keep pytest's own output with the run, credentials hidden
+            (run_dir / "pytest.log").write_text(said, encoding="utf-8")
     if verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
         out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
@@ -212,7 +217,7 @@ def _exit_of_pytest(code: int) -> int:
 # -- golive report ----------------------------------------------------------------
 def _reports_dir(profile_path: Path) -> Path:
     if profile_path.is_file():
-        return Path(_load(profile_path).report.dir)
+        return Path(_load(profile_path, references=False).report.dir)
     return Path("reports")
 
 
@@ -262,7 +267,7 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
 @profile_option
 def checklist(profile_path: Path) -> None:
     """List the checklist items and, when a run exists, their coverage in the latest run."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
     for notice in checklists.notices:
@@ -339,6 +344,8 @@ def scan(dsn: str, config_path: Path | None, schemas: tuple[str, ...],
          allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...]) -> None:
     """Scan everything DSN can read for PII residue: exit 0 clean, 1 residue or incomplete
     (something could not be read), 3 unreachable. Options replace the --config file's lists."""
+    with contextlib.suppress(ArgumentError, ValueError):  # an unreadable DSN fails below
+        register(*Dsn(dsn).secrets())
     try:
         settings = load_scan_settings(config_path) if config_path else ScanSettings()
         if schemas:
@@ -362,6 +369,7 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
     shown = safe_dsn(target)
     try:
         assert_staging(profile, target)
+        assert_distinct(profile)  # the file system or the servers: staging is not production
         rules, scripts = profile.sanitize.rules, profile.sanitize.scripts
         if rules is None and not scripts:
             raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",

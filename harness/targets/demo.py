@@ -15,14 +15,14 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from common.errors import EnvironmentProblem
+from common.errors import ConfigError, EnvironmentProblem
 from harness.safety import assert_staging, environment, reveal, safe_dsn
 from harness.targets.base import (
     AccountView,
@@ -39,6 +39,10 @@ from harness.targets.base import (
 )
 from harness.targets.demo_ops import DemoOperations
 from harness.targets.demo_portal import DemoPortals
+
+if TYPE_CHECKING:
+    from harness.config import Profile
+    from harness.references import Finding
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -77,7 +81,7 @@ class DemoTarget(DemoOperations, DemoPortals):
     name = "demo"
 
     def __init__(self, profile: Any, environment_name: str = "staging") -> None:
-        from demo.releases import UnknownRelease, get_release
+        from demo.releases import DEFAULT_RELEASE, UnknownRelease, get_release
 
         env = environment(profile, environment_name)
         if env is None or not reveal(getattr(env, "dsn", None)):
@@ -85,9 +89,11 @@ class DemoTarget(DemoOperations, DemoPortals):
         self.profile = profile
         self.environment = environment_name
         self.dsn = reveal(env.dsn)
-        wanted = getattr(profile.target, "release", None) if environment_name == "staging" else None
+        wanted = PRODUCTION_RELEASE
+        if environment_name == "staging":  # the profile's release, else the demo's newest
+            wanted = str(getattr(profile.target, "release", None) or DEFAULT_RELEASE)
         try:
-            self._release = get_release(str(wanted) if wanted else PRODUCTION_RELEASE)
+            self._release = get_release(wanted)
         except UnknownRelease as exc:
             raise TargetError(f"target.release: {exc}") from None
         self.release: str | None = self._release.name
@@ -398,6 +404,8 @@ class DemoTarget(DemoOperations, DemoPortals):
                 raise TargetError("backup.generate needs environments.production.dsn")
             if _empty(prod_dsn):
                 made = self._generate(prod_dsn, generate, run_date)
+            else:  # production's data is backed up as it is: it must be what generate says
+                self._matches_generate(prod_dsn, generate)
             manifest = backup(prod_dsn, path.parent)
             assert manifest.path is not None
             if manifest.path != path:
@@ -409,6 +417,18 @@ class DemoTarget(DemoOperations, DemoPortals):
                 "accounts": manifest.row_counts.get("accounts"), "created_at": manifest.created_at,
                 **made}
 
+    def _matches_generate(self, prod_dsn: str, generate: Any) -> None:
+        """ConfigError (exit 2) naming both values when production's demo data is not what
+        ``backup.generate`` asks for: golive never backs up other data silently."""
+        from demo.backup import describe_database
+
+        found = describe_database(prod_dsn)
+        wrong = generate_mismatch(generate, found.get("row_counts", {}).get("accounts"),
+                                  found.get("seed"), f"production ({safe_dsn(prod_dsn)})")
+        if wrong is not None:
+            loc, message = wrong
+            raise ConfigError([self.profile.problem(loc, message)])
+
     def _generate(self, prod_dsn: str, generate: Any, run_date: dt.date) -> dict[str, Any]:
         from demo.generate import generate as demo_generate
 
@@ -416,6 +436,50 @@ class DemoTarget(DemoOperations, DemoPortals):
         summary = demo_generate(prod_dsn, accounts, seed, as_of=run_date - dt.timedelta(days=1))
         return {"generated": {"accounts": summary.accounts, "seed": summary.seed,
                               "as_of": summary.as_of.isoformat(), "database": summary.url}}
+
+
+def generate_mismatch(generate: Any, accounts: object, seed: object,
+                      holder: str) -> tuple[tuple[str, ...], str] | None:
+    """(profile key, message) when ``holder``'s demo data (``accounts`` rows, generator
+    ``seed``) is not what ``backup.generate`` asks for, else None."""
+    said = {"accounts": f"asks for {generate.accounts} accounts, but {holder} already holds "
+                        f"{accounts}",
+            "seed": f"asks for seed {generate.seed}, but {holder} was generated with seed {seed}"}
+    for key, wanted, found in (("accounts", generate.accounts, accounts),
+                               ("seed", generate.seed, seed)):
+        if found is not None and str(found) != str(wanted):
+            return (("backup", "generate", key),
+                    f"{said[key]}; set backup.generate.{key}: {found}, or remove that data (and "
+                    "the backup) to generate it again")
+    return None
+
+
+def profile_problems(profile: Profile) -> list[Finding]:
+    """The demo's part of loading a profile (`harness.references`): ``target.release``
+    names a demo release, and an existing backup still matches ``backup.generate``."""
+    from common.yamlsource import suggest
+    from demo.backup import BackupError, find_manifest
+    from demo.releases import RELEASES
+    from harness.references import Finding
+
+    found: list[Finding] = []
+    release = getattr(profile.target, "release", None)
+    if release is not None and str(release) not in RELEASES:
+        names = list(RELEASES)
+        found.append(Finding(("target", "release"), f"{release!r} is not a demo release (one "
+                             f"of {', '.join(names)}; see python -m demo releases)",
+                             valid=names, suggestion=suggest(str(release), names)))
+    generate, path = profile.backup.generate, Path(profile.backup.path)
+    if generate is not None and path.exists():
+        try:
+            manifest = find_manifest(path)
+        except BackupError as exc:
+            return [*found, Finding(("backup", "path"), str(exc))]
+        wrong = generate_mismatch(generate, manifest.row_counts.get("accounts"), manifest.seed,
+                                  f"the backup {manifest.path}")
+        if wrong is not None:
+            found.append(Finding(*wrong))
+    return found
 
 
 def _empty(dsn: str) -> bool:

@@ -122,12 +122,22 @@ def build(url: str) -> None:
     engine.dispose()
 
 
+def scaffold(root: Path) -> None:
+    """The folders and backup sql_profile.yaml names: the loader checks they exist."""
+    for folder in ("checklists", "features", "backups"):
+        (root / folder).mkdir(exist_ok=True)
+    backup = root / "backups" / "pre-bill-run.sqlite"
+    if not backup.exists():
+        backup.touch()
+
+
 def sql_profile(root: Path, staging: str, production: str, drop: str | None = None) -> Any:
     data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
     if drop is not None:
         del data["target"]["queries"][drop]
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data))
+    scaffold(root)
     env = {"PYTHON": sys.executable, "HERE": str(DATA), "STAGING_DSN": staging,
            "PRODUCTION_DSN": production}
     return load_profile(path, env=env)
@@ -272,6 +282,7 @@ def python_profile(tmp_path: Path, adapter: str) -> Any:
                       "options": {"queries": data["target"]["queries"], "region": "eu"}}
     path = tmp_path / "golive.yaml"
     path.write_text(yaml.safe_dump(data))
+    scaffold(tmp_path)
     return load_profile(path, env={"STAGING_DSN": staging, "PRODUCTION_DSN": "sqlite:///p.db"})
 
 
@@ -299,6 +310,7 @@ def test_an_unknown_query_name_suggests_the_right_one(sqlite_url: str, tmp_path:
     data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
     data["target"]["queries"]["acount"] = data["target"]["queries"].pop("account")
     (tmp_path / "golive.yaml").write_text(yaml.safe_dump(data))
+    scaffold(tmp_path)
     profile = load_profile(tmp_path / "golive.yaml",
                            env={"PYTHON": "python", "HERE": ".", "STAGING_DSN": sqlite_url,
                                 "PRODUCTION_DSN": "sqlite:///p.db"})
