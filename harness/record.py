@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from common.redaction import redact_data
+
 SCHEMA_VERSION = 1
 
 
@@ -171,7 +173,12 @@ class RunRecord:
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=str)
+        """The record as written to disk: every credential hidden (`common.redaction`)."""
+        return json.dumps(redact_data(self.to_dict()), indent=2, default=str)
+
+    def redacted(self) -> RunRecord:
+        """A copy with every credential hidden, for the reports rendered from it."""
+        return RunRecord.from_dict(redact_data(self.to_dict()))
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees half a record."""

@@ -68,6 +68,7 @@ def write_reports(
     if isinstance(report, dict):
         report["title"] = title
     record.save(out_dir / "run.json")
+    record = record.redacted()  # no credential reaches a report, whatever text carried it
     paths = {
         "run.json": out_dir / "run.json",
         "signoff.html": _write(out_dir / "signoff.html", render_html(record, title)),
