@@ -18,7 +18,9 @@
   the port are recorded too: the same identifier and start time mean one
   server whatever the lock says. The same identifier with another start time is
   a physical copy of production (a restored base backup), which is another
-  server and may be staging.
+  server and may be staging. Server addresses (``inet_server_addr()``) are
+  recorded but never decide anything: over a socket they are NULL, and every
+  alias of one server (127.0.0.1, 127.0.0.2) reports its own.
 - **Anything else**, or a probe that cannot be read (a pooler that moves
   statements between server connections, ``pg_locks`` revoked): identity
   cannot be established and the write is refused (`IdentityUnknown`, exit 2).
