@@ -7,6 +7,10 @@ bare path (a SQLite file). `Dsn` reads all three and offers:
 
 - `Dsn.reveal` / `Dsn.sqlalchemy_url`: what the code that connects needs (the
   driver filled in: psycopg 3 for PostgreSQL); nothing else sees a password.
+  A SQLite ``file:`` name is a URI to SQLite itself (Debian builds it with
+  SQLITE_USE_URI) but a relative file name to SQLAlchemy without ``uri=true``:
+  golive makes its path absolute and adds ``uri=true``, so every piece of code
+  opens the file the identity checks looked at.
 - `Dsn.masked` (also ``str``/``repr``): every credential hidden — the password
   of the URL and every credential query parameter (``password``,
   ``sslpassword``, ``passfile``, …); `Dsn.secrets` lists them for redaction.
@@ -240,8 +244,9 @@ class Dsn:
             if database.startswith("file:"):
                 outer = {k: v if isinstance(v, str) else v[-1] for k, v in url.query.items()}
                 self._sqlite, uri = _sqlite_uri(database, root, outer)
-                if uri != database:
-                    url = url.set(database=uri)
+                if uri != database or outer.get("uri") != "true":
+                    # uri=true: SQLAlchemy too opens it as the URI SQLite itself would
+                    url = url.set(database=uri).update_query_dict({"uri": "true"})
                     text = url.render_as_string(hide_password=False)
             elif database in ("", ":memory:"):
                 self._sqlite = SqliteFile(None)

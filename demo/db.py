@@ -8,6 +8,7 @@ credential hiding live in ``common/dsn.py``.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -40,10 +41,21 @@ def safe_url(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, also when it is a ``file:`` URI (which SQLite opens as a
+    URI with or without ``uri=true``); None for other databases and memory."""
     u = make_url(normalise_url(url))
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
-    return Path(u.database)
+    database = u.database
+    if database.startswith("file:"):
+        if u.query.get("mode") == "memory" or "mode=memory" in database:
+            return None
+        database = unquote(database[len("file:"):].split("?", 1)[0].split("#", 1)[0])
+        if database.startswith("//"):  # file://localhost/path or file:///path
+            database = "/" + database[2:].partition("/")[2]
+        if database.startswith("/"):
+            database = "/" + database.lstrip("/")
+    return Path(database)
 
 
 def make_engine(url: str) -> Engine:

@@ -272,3 +272,32 @@ def test_generate_that_no_longer_matches_production_stops_the_backup_stage(proje
     assert not (project / "var" / "backups").exists()  # nothing backed up
     assert not (project / "var" / "staging.db").exists()
     assert digest(project / "var" / "production.db") == before
+
+
+@pytest.mark.parametrize("spelling", ["sqlite:///file:var/production.db?uri=true",
+                                      "sqlite:///file:./var/production.db"])
+def test_production_named_by_a_file_uri_is_never_generated_over(project: Path,
+                                                                spelling: str) -> None:
+    """The demo generates production only while it holds no demo data. It used to look
+    for a file literally named 'file:var/…', find none, and regenerate the real one."""
+    import sqlite3
+
+    shutil.rmtree(project / "var" / "backups")
+    with sqlite3.connect(project / "var" / "production.db") as conn:
+        conn.execute("UPDATE accounts SET name = 'Only In Production' WHERE id = 1")
+    before = digest(project / "var" / "production.db")
+    profile = load_profile(write(project, PROFILE, environments__production__dsn=spelling))
+    record = RunRecord(run_id=new_run_id(), started_at=now().isoformat(), profile="golive.yaml",
+                       target="demo")
+
+    def stop_before_restore(message: str) -> None:
+        if message.endswith("] restore …"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        prepare(profile, record, progress=stop_before_restore)
+    backup = record.stages[0]
+    assert backup.outcome is Outcome.PASSED and "generated" not in backup.evidence
+    assert backup.evidence["accounts"] == ACCOUNTS
+    assert digest(project / "var" / "production.db") == before
+    assert not (project / "file:var").exists()
