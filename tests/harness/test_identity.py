@@ -344,3 +344,40 @@ def test_golive_run_refuses_production_behind_a_port_forward(tcp: PgServer, tmp_
         assert_staging(profile(staging, production), staging)  # text alone: not refused
     finally:
         relay.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("spelling", [
+    "postgres://postgres@127.0.0.1:{port}/prod",
+    "postgresql://postgres@localhost:{port}/prod",
+    "postgresql://postgres@localhost.localdomain:{port}/prod",
+    "postgresql://postgres@localhost.:{port}/prod",
+    "postgresql://postgres@LocalHost:{port}/prod",
+    "postgresql://postgres@127.0.0.2:{port}/prod",
+    "postgresql://postgres@/prod?host={socket}&port={port}",
+    "host=127.0.0.2 port={port} dbname=prod user=app",
+])
+def test_golive_refuses_every_spelling_of_production_with_exit_2(
+        tcp: PgServer, tmp_path: Path, spelling: str) -> None:
+    """A real profile, production on the server's socket, staging another spelling of the
+    same database: golive sanitize exits 2 and production is unchanged."""
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    production = spellings(tcp, "prod")["socket"]
+    staging = spelling.format(port=tcp.port, socket=tcp.socket_dir)
+    for folder in ("checklists", "features"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "pre.dump").write_bytes(b"")
+    (tmp_path / "golive.yaml").write_text(yaml.safe_dump({
+        "name": "spelling", "target": {"kind": "sql", "queries": {"account": "SELECT 1"}},
+        "environments": {"production": {"dsn": production},
+                         "staging": {"dsn": staging, "staging": True}},
+        "backup": {"path": "pre.dump"}, "bill_run": {"date": "2026-11-01"},
+        "sanitize": {"enabled": True, "scripts": ["pre.dump"]}}))
+    before = pg_digest(production)
+    result = CliRunner().invoke(main, ["sanitize", "--profile", str(tmp_path / "golive.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "is the production database" in result.output
+    assert pg_digest(production) == before

@@ -16,6 +16,7 @@ from common.errors import ConfigError
 from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
+from harness.reports.html import render_html
 
 PROFILE = """\
 name: pipeline test
@@ -298,9 +299,10 @@ def test_staging_never_keeps_raw_production_data_when_sanitizing_stops(root: Pat
     assert stage.outcome is (Outcome.FAILED if bad else Outcome.INTERRUPTED)
     assert next(s for s in record.stages if s.name == "restore").outcome is Outcome.PASSED
     assert not (root / "var" / "staging.db").exists()
-    assert str(stage.error).endswith(f"staging was emptied: its SQLite file "
-                                     f"{root / 'var' / 'staging.db'} was deleted")
+    said = f"staging was emptied: its SQLite file {root / 'var' / 'staging.db'} was deleted"
+    assert str(stage.error).endswith(said)
     assert record.extras["sanitize"]["staging"]["state"] == "emptied"
+    assert said in render_html(record)  # the sign-off report says it too
 
 
 def test_a_run_that_stops_after_sanitizing_leaves_staging_as_it_is(root: Path) -> None:
