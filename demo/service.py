@@ -174,20 +174,35 @@ def start(url: str, release: Release, poll: float = 2.0, timeout: float = 60.0) 
         child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = _read_pidfile(url)
-        if info is not None and info.pid == child.pid and info.state == "ready":
-            return ServiceStatus(running=True, info=info, db=safe_url(url), log=log)
-        code = child.poll()
-        if code is not None:
-            raise ServiceError(
-                f"the billing service exited during start (code {code}): {_last_line(log)}"
-            )
-        time.sleep(0.1)
-    child.terminate()
-    child.wait(10)
+    try:
+        while time.monotonic() < deadline:
+            info = _read_pidfile(url)
+            if info is not None and info.pid == child.pid and info.state == "ready":
+                return ServiceStatus(running=True, info=info, db=safe_url(url), log=log)
+            code = child.poll()
+            if code is not None:
+                raise ServiceError(
+                    f"the billing service exited during start (code {code}): {_last_line(log)}"
+                )
+            time.sleep(0.1)
+    except BaseException:
+        _end(child)  # interrupted while it starts: never leave a service nobody knows of
+        raise
+    _end(child)
     raise ServiceError(f"the billing service did not report ready within {timeout:g} s; "
                        f"see {log}")
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """Stop a service we spawned that never became ready (SIGTERM, then SIGKILL)."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 @dataclass(frozen=True)
@@ -253,7 +268,11 @@ def request_bill_run(url: str, run_date: dt.date, timeout: float = 600.0) -> Req
             session.add(req)
             session.flush()
             request_id = req.id
-        return _wait(engine, url, current.info, request_id, timeout)
+        try:
+            return _wait(engine, url, current.info, request_id, timeout)
+        except KeyboardInterrupt:  # the caller gave up: a later service must not run it
+            _cancel(engine, request_id, "the caller was interrupted before it ran")
+            raise
     finally:
         engine.dispose()
 

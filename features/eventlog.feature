@@ -1,4 +1,4 @@
-@CF-LOG-01
+@CF-LOG-01 @readonly
 Feature: The event log is clean after the bill run
   Procedure: "Login to the AdminPortal. Check event log for any errors."
 

@@ -7,6 +7,7 @@ Feature: Payment processing works for every configured processor
   card is the customer's problem; a payment that failed or was rejected by the
   gateway is the platform's.
 
+  @readonly
   Scenario: Every configured processor is enabled
     Then every configured payment processor is enabled
     And there is an enabled payment processor for each kind: card, echeck

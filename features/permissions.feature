@@ -1,4 +1,4 @@
-@CF-PERM-01
+@CF-PERM-01 @readonly
 Feature: Staff roles have the permissions they need after the upgrade
   Procedure: "Check role permissions of the staff that will login after the
   upgrade - Can staff access all the functions they need and do they work

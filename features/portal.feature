@@ -1,4 +1,4 @@
-@CF-PORTAL-01
+@CF-PORTAL-01 @readonly
 Feature: Staff and customers reach the platform through its portals
   Procedure: "Login to the AdminPortal"; web portals that integrate with the
   platform work as expected. Every staff role of the profile logs in to the

@@ -1,4 +1,4 @@
-@CF-REPORT-01
+@CF-REPORT-01 @readonly
 Feature: Customer reports show usage as the platform rated it
   Procedure: "Customer reports work (e.g. usage tracking)". The customer
   portal's usage report must show the account's own minutes and its minute

@@ -8,6 +8,12 @@ and merged, so a team may split its items over several files:
     accounts: [{id, account, why, checklist, expect: {...}}]
     results:  [{id, result, by, at, note}]   # manual results (manual-results.yaml)
 
+A release's notes are ``release-<version>.yaml``: ``release: <version>`` (the
+same as in the file name), its new features and changed behaviours as items
+(ids ``REL-<AREA>-NN``, each with ``change: feature | changed``), and
+``billing_changes`` — what the release intentionally bills differently, which
+the comparison with production must accept: [{id, title, why, accounts, checks}].
+
 Validated like the profile: every problem of every file at once, located by
 file and line. Rules beyond the fields: ids are unique across all files (the
 message names both places); an item that provisions to an external system must
@@ -34,6 +40,7 @@ from harness.severity import Severity
 __all__ = [
     "ACCOUNTS_BEFORE_GO",
     "AccountExpect",
+    "BillingChange",
     "Checklists",
     "DiverseAccount",
     "Item",
@@ -42,7 +49,8 @@ __all__ = [
 ]
 
 ACCOUNTS_BEFORE_GO = 10  # the seed: "pick ten or more accounts"
-_ITEM_ID = re.compile(r"^CF-[A-Z]+-\d{2}$")
+_ITEM_ID = re.compile(r"^(CF|REL)-[A-Z]+-\d{2}$")
+_RELEASE_FILE = re.compile(r"^release-(?P<version>.+)\.ya?ml$")
 _ACCOUNT_ID = re.compile(r"^ACC-[A-Z0-9]+(-[A-Z0-9]+)*$")
 
 
@@ -64,12 +72,14 @@ class Item(_Model):
     owner: str
     mode: Literal["automated", "manual"]
     provisions_externally: bool = False
+    change: Literal["feature", "changed"] | None = None  # a release note's item: what it is
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         if not _ITEM_ID.match(value):
-            raise ValueError(f"{value!r} is not an item id like CF-BILL-01")
+            raise ValueError(f"{value!r} is not an item id like CF-BILL-01 (or REL-CREDIT-01 "
+                             "for a release note)")
         return value
 
     @field_validator("provisions_externally")
@@ -128,14 +138,28 @@ class ManualResult(_Model):
     note: str | None = None
 
 
+class BillingChange(_Model):
+    """Something a release intentionally bills differently from the release before it:
+    the comparison with production accepts it for ``accounts`` (empty: every account)
+    and ``checks`` (balance, invoice_total, …; empty: every check)."""
+
+    id: str
+    title: str
+    why: str
+    accounts: list[str] = Field(default_factory=list)
+    checks: list[str] = Field(default_factory=list)
+
+
 class ChecklistFile(_Model):
     """The outline of every checklist file; entries are validated one by one, so one bad
     entry does not hide the problems of the others."""
 
     notice: str | None = None
+    release: str | None = None  # release-<version>.yaml: the release these notes are of
     items: list[dict[str, Any]] = Field(default_factory=list)
     accounts: list[dict[str, Any]] = Field(default_factory=list)
     results: list[dict[str, Any]] = Field(default_factory=list)
+    billing_changes: list[BillingChange] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,8 @@ class Checklists:
     notices: list[str] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)  # id → "checklists/critical.yaml:12"
     warnings: list[Problem] = field(default_factory=list)  # worth saying, not fatal
+    releases: dict[str, str] = field(default_factory=dict)  # version → its release notes file
+    billing_changes: list[BillingChange] = field(default_factory=list)
 
     @property
     def ids(self) -> set[str]:
@@ -184,6 +210,8 @@ class _Merge:
     problems: list[Problem] = field(default_factory=list)
     refs: list[tuple[YamlSource, int, DiverseAccount]] = field(default_factory=list)
     result_at: list[tuple[YamlSource, int, ManualResult]] = field(default_factory=list)
+    releases: dict[str, str] = field(default_factory=dict)
+    billing_changes: list[BillingChange] = field(default_factory=list)
 
     def claim(self, source: YamlSource, loc: Loc, raw: dict[str, Any]) -> bool:
         """Record where the entry's id is defined; False (and a problem naming both
@@ -205,9 +233,35 @@ class _Merge:
             self.problems += exc.problems
             return None
 
-    def add(self, source: YamlSource, content: ChecklistFile) -> None:
+    def release_notes(self, source: YamlSource, path: Path, content: ChecklistFile) -> bool:
+        """Check a ``release-<version>.yaml`` file's own rules; True when it is one."""
+        named = _RELEASE_FILE.match(path.name)
+        if named is None:
+            if content.release is not None or content.billing_changes:
+                self.problems.append(source.problem(
+                    ("release",) if content.release is not None else ("billing_changes",),
+                    f"release notes belong in a file named release-<version>.yaml, "
+                    f"not {path.name}"))
+            return False
+        version = named.group("version")
+        if content.release != version:
+            self.problems.append(source.problem(
+                ("release",) if content.release is not None else (),
+                f"{content.release!r} does not match the file name "
+                f"(release-{version}.yaml): write release: \"{version}\""))
+        self.releases[version] = source.file
+        self.billing_changes += content.billing_changes
+        for index, raw in enumerate(content.items):
+            if raw.get("change") is None:
+                self.problems.append(source.problem(
+                    ("items", index), "a release note's item says what it is: "
+                                      "change: feature (new) or changed (changed behaviour)"))
+        return True
+
+    def add(self, source: YamlSource, content: ChecklistFile, path: Path) -> None:
         if content.notice:
             self.notices.append(content.notice)
+        self.release_notes(source, path, content)
         for index, raw in enumerate(content.items):
             if isinstance(raw.get("id"), str):
                 self.item_ids.add(raw["id"])
@@ -279,7 +333,7 @@ def load_checklists(dir: Path) -> Checklists:
             if not isinstance(source.data, dict):
                 raise ConfigError([source.problem((), "a checklist file is a mapping with "
                                                       "notice, items, accounts or results")])
-            merge.add(source, validate(ChecklistFile, source))
+            merge.add(source, validate(ChecklistFile, source), path)
         except ConfigError as exc:
             merge.problems += exc.problems
     merge.cross_check()
@@ -297,4 +351,5 @@ def load_checklists(dir: Path) -> Checklists:
                                     "no expectations yet: this account verifies nothing"))
     return Checklists(dir=dir, items=merge.items, accounts=merge.accounts,
                       manual_results=merge.results, notices=merge.notices, where=merge.where,
-                      warnings=warnings)
+                      warnings=warnings, releases=merge.releases,
+                      billing_changes=merge.billing_changes)

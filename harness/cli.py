@@ -10,8 +10,10 @@ events, and exits with the run's status. Exit codes everywhere: 0 GO / clean,
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
-import subprocess
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -29,13 +31,23 @@ from sqlalchemy.exc import ArgumentError
 from common.dsn import Dsn
 from common.errors import ConfigError, GoliveError, Problem
 from common.redaction import redact, register
+from harness import unfinished
 from harness.checklists import Checklists, load_checklists
-from harness.config import DEFAULT_PROFILE, Profile, load_profile
+from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
-from harness.record import Coverage, RunRecord, Verdict, new_run_id
+from harness.record import Coverage, RunRecord, RunStatus, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
+from harness.reports.verdict import verdict_line
 from harness.safety import assert_distinct, assert_staging, reveal, safe_dsn
+from harness.signoff import acts as signoff_acts
+from harness.signoff import history as signoff_history
+from harness.signoff import render as signoff_render
+from harness.signoff import show as signoff_show
+from harness.signoff.verify import verify_run
+from harness.smoke import READONLY_TAG
+from harness.supervise import Supervised
+from harness.unfinished import Settled
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
 from sanitize.api import scan as scan_database
@@ -98,7 +110,8 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
     folder unless those arguments name paths; pytest's cache goes to golive's
     state folder, never into the user's features or profile folder."""
     cmd = [sys.executable, "-m", "pytest", f"--golive-profile={profile_path}",
-           f"--golive-run-id={run_id}", f"--golive-events={events}", "-q", "--no-header",
+           f"--golive-run-id={run_id}", f"--golive-events={events}",
+           f"--golive-parent={os.getpid()}", "-q", "--no-header",
            "-o", f"cache_dir={profile.state_dir / 'pytest-cache'}"]
     if release:
         cmd += ["--golive-release", release]
@@ -131,23 +144,30 @@ def _show(event: dict[str, Any], status: Status | None = None) -> None:
             out.print(f"           [dim]{event['error']}[/]", soft_wrap=True)
 
 
-def _follow(proc: subprocess.Popen[bytes], events: Path) -> dict[str, Any] | None:
-    """Show events while pytest runs; return the verdict event, if any."""
-    offset, verdict = 0, None
+def _follow(child: Supervised, events: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """Show events while pytest runs; return the verdict event and any error event."""
+    offset, verdict, error = 0, None, None
+    announced = False
     with out.status("starting pytest …") as status:
         while True:
-            done = proc.poll() is not None
-            offset, found = _read_events(events, offset, status)
-            verdict = found or verdict
+            done = child.poll() is not None
+            offset, found, failed = _read_events(events, offset, status)
+            verdict, error = found or verdict, failed or error
+            if child.stopping and not announced:
+                announced = True
+                out.print(f"[bold yellow]golive: received {child.received[0].name}[/]: "
+                          f"stopping the run (pytest has {child.grace:g} s to finish; a second "
+                          "signal stops it at once)", markup=True, soft_wrap=True)
             if done:
-                return verdict
+                return verdict, error
             time.sleep(0.2)
 
 
-def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[str, Any] | None]:
-    verdict = None
+def _read_events(events: Path, offset: int, status: Status
+                 ) -> tuple[int, dict[str, Any] | None, str | None]:
+    verdict, error = None, None
     if not events.is_file():
-        return offset, None
+        return offset, None, None
     with events.open(encoding="utf-8") as stream:
         stream.seek(offset)
         for line in iter(stream.readline, ""):
@@ -157,9 +177,11 @@ def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[s
             event = json.loads(line)
             if event.get("event") == "verdict":
                 verdict = event
+            elif event.get("event") == "error":
+                error = str(event.get("text"))
             else:
                 _show(event, status)
-    return offset, verdict
+    return offset, verdict, error
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -167,16 +189,21 @@ def _read_events(events: Path, offset: int, status: Status) -> tuple[int, dict[s
 @click.option("--release", help="verify this release of the target (overrides target.release)")
 @click.option("--reuse", is_flag=True, help="reuse an already prepared staging database")
 @click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.option("--stop-grace", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="on SIGINT/SIGTERM/SIGHUP, seconds pytest gets to stop what it started and "
+                   "write its interrupted record before it is killed")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile_path: Path, release: str | None, reuse: bool, workers: int | None,
-        pytest_args: tuple[str, ...]) -> None:
+        stop_grace: float, pytest_args: tuple[str, ...]) -> None:
     """Prepare staging, run the features, gate and write the sign-off report.
 
-    Arguments after `--` go to pytest unchanged.
+    Arguments after `--` go to pytest unchanged. A signal stops the run: NO-GO in every
+    output, nothing left running, exit 128 + the signal's number.
     """
     profile = _load(profile_path, release)
-    _checklists(profile)  # a checklist error is a usage error before anything starts
+    checklists = _checklists(profile)  # a checklist error is a usage error before anything
     run_id = new_run_id()
+    run_dir = Path(profile.report.dir) / run_id
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
         events = Path(tmp) / "events.jsonl"
         log = Path(tmp) / "pytest.log"
@@ -185,29 +212,73 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
         out.print(f"[bold]golive run[/] {run_id} — {profile.name} — target {target}",
                   soft_wrap=True)
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-            try:
-                verdict = _follow(proc, events)
-            except KeyboardInterrupt:
-                proc.wait()
-                verdict = _follow(proc, events)
-        code = proc.returncode
-        said = redact(log.read_text(encoding="utf-8", errors="replace"))
-        if verdict is None or code not in (0, 1):
-            err.print(said.rstrip(), markup=False)
-        run_dir = Path(profile.report.dir) / run_id
+        with Supervised(cmd, log, stop_grace) as child:
+            verdict, error = _follow(child, events)
+            settled = _settle(profile, checklists, run_id, run_dir, child)
+        code = child.returncode
+        if error is not None:
+            err.print(error, markup=False, soft_wrap=True)
+        elif not child.received and (verdict is None or code not in (0, 1)):
+            err.print(redact(log.read_text(encoding="utf-8", errors="replace")).rstrip(),
+                      markup=False)
         if run_dir.is_dir():  # keep pytest's own output with the run, credentials hidden
-            (run_dir / "pytest.log").write_text(said, encoding="utf-8")
-    if verdict is not None:
+            (run_dir / "pytest.log").write_text(
+                redact(log.read_text(encoding="utf-8", errors="replace")), encoding="utf-8")
+    _show_end(settled, verdict, code, run_dir)
+    if child.received:  # stopped: the shell's convention, whatever the record says
+        sys.exit(128 + int(child.received[0]))
+    sys.exit(_exit_of_pytest(code if code is not None else -1))
+
+
+def _settle(profile: Profile, checklists: Checklists, run_id: str, run_dir: Path,
+            child: Supervised) -> Settled:
+    """Finish what pytest could not (see harness.unfinished); ``why`` names the stop."""
+    code = child.returncode
+    why: str | None = None
+    status = RunStatus.INTERRUPTED
+    if child.received:
+        names = ", ".join(dict.fromkeys(s.name for s in child.received))
+        why = f"stopped by {names}"
+        if child.killed:
+            why += f"; pytest (pid {child.pid}) was killed"
+    elif code is not None and code < 0:
+        why = f"pytest (pid {child.pid}) was killed by {signal.Signals(-code).name}"
+        status = RunStatus.CRASHED
+    try:
+        return unfinished.settle(profile, checklists, run_id, run_dir, why, status)
+    except GoliveError as exc:
+        err.print(f"golive: {exc.headline}: {exc.message}", markup=False)
+        return Settled(None)
+
+
+def _show_end(settled: Settled, verdict: dict[str, Any] | None, code: int | None,
+              run_dir: Path) -> None:
+    record = settled.record
+    if record is not None and record.stopped:
+        shown = "; ".join(f"{s.what} ({s.how})" if not s.ok else s.what for s in record.stopped)
+        bad = any(not s.ok for s in record.stopped)
+        style = "bold red" if bad else "dim"
+        out.print(f"[{style}]golive stopped what it started: {shown}[/]", markup=True,
+                  soft_wrap=True)
+    if settled.finished_here and record is not None:
+        report = run_dir / "signoff.html"
+        line = verdict_line(record, _relative(report))
+        out.print(f"[bold red]{line}[/]", markup=True, soft_wrap=True)
+    elif verdict is not None:
         style = "bold green" if code == EXIT_GO else "bold red"
         out.print(f"[{style}]{verdict['line']}[/]", markup=True, soft_wrap=True)
-    sys.exit(_exit_of_pytest(code))
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _exit_of_pytest(code: int) -> int:
     """pytest's status as golive's: 0/1 as they are, usage and collection errors 2."""
-    if code in (EXIT_GO, EXIT_NO_GO):
+    if code in (EXIT_GO, EXIT_NO_GO, EXIT_ENVIRONMENT):
         return code
     if code == 5:  # nothing collected: nothing was verified
         return EXIT_NO_GO
@@ -223,8 +294,8 @@ def _reports_dir(profile_path: Path) -> Path:
 
 def _run_json(run: str, profile_path: Path) -> Path:
     path = Path(run)
-    if run == "latest" and not path.exists():
-        path = _reports_dir(profile_path) / "latest"
+    if not path.exists():  # `latest` or a run id: under the profile's reports folder
+        path = _reports_dir(profile_path) / run
     return path / "run.json" if path.is_dir() else path
 
 
@@ -235,7 +306,10 @@ def report(profile_path: Path, run: str) -> None:
     """Re-render every report of RUN (a run directory, its run.json, or `latest`)."""
     run_json = _run_json(run, profile_path)
     try:
-        paths = load_and_render(run_json)
+        if signoff_render.has_ledger(run_json.parent):  # sign-off acts apply on re-render
+            paths = signoff_render.rerender(run_json.parent.resolve(), dt.date.today())
+        else:
+            paths = load_and_render(run_json)
     except GoliveError as exc:
         _fail(exc)
     record = RunRecord.load(run_json)
@@ -388,3 +462,156 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
                   f"({result.seconds}s)")
     _show_scan(residue, shown)
     sys.exit(EXIT_GO if residue.clean else EXIT_NO_GO)
+
+
+# -- sign-off: golive check / waive / attach / signoff / verify / history ----------------
+def _signoff_run(profile: Profile, run: str) -> Path:
+    try:
+        return signoff_acts.find_run(run, Path(profile.report.dir))
+    except GoliveError as exc:
+        _fail(exc)
+
+
+def _act_done(result: signoff_acts.ActResult, what: str) -> NoReturn:
+    record = result.record
+    verdict = effective_verdict(record)
+    out.print(f"recorded {what} as ledger entry #{result.seq} of run {record.run_id}",
+              markup=False, soft_wrap=True)
+    style = "bold green" if verdict is Verdict.GO else "bold red"
+    out.print(f"[{style}]golive: {verdict.value}[/] — report: "
+              f"{escape(str(result.report))}", soft_wrap=True)
+    sys.exit(EXIT_GO)
+
+
+run_option = click.option("--run", "run", default="latest", show_default=True,
+                          help="the run: a run folder, its run id, or latest")
+by_option = click.option("--by", required=True, help="who records this (name or e-mail)")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.argument("item")
+@click.option("--pass/--fail", "passed", required=True, help="the manual check's result")
+@click.option("--note", help="what was checked and how")
+@by_option
+def check(profile_path: Path, run: str, item: str, passed: bool, note: str | None,
+          by: str) -> None:
+    """Record a manual checklist item's result into a run; the verdict is re-judged."""
+    profile = _load(profile_path, references=False)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.check(run_dir, profile, item, passed, note, by, dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"{item} {'pass' if passed else 'fail'} by {by}")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.argument("item")
+@click.option("--reason", required=True, help="why the release may go with this failure")
+@click.option("--defect", required=True, help="URL of the defect that tracks the failure")
+@by_option
+@click.option("--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="last day the waiver counts (YYYY-MM-DD)")
+def waive(profile_path: Path, run: str, item: str, reason: str, defect: str, by: str,
+          expires: dt.datetime) -> None:
+    """Waive a checklist item's failures until a date: GO WITH WAIVERS where the profile
+    allows it (gate.waivers: critical, severe)."""
+    profile = _load(profile_path, references=False)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.waive(run_dir, profile, item, reason, defect, by, expires.date(),
+                                    dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"a waiver of {item} until {expires.date()} by {by}")
+
+
+@main.command()
+@profile_option
+@click.argument("run")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@by_option
+@click.option("--role", type=click.Choice(SIGNOFF_ROLES), default="customer", show_default=True)
+@click.option("--note", help="what the files are")
+def attach(profile_path: Path, run: str, files: tuple[Path, ...], by: str, role: str,
+           note: str | None) -> None:
+    """Attach UAT results (JUnit XML, Cucumber JSON) and evidence files (PDF, spreadsheet,
+    screenshot) to RUN; result files are read into the report's UAT section."""
+    profile = _load(profile_path, references=False)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.attach(run_dir, profile, files, by, role, note, dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    for uat in result.record.signoff.uat:
+        if uat.seq == result.seq:
+            out.print(f"  UAT {uat.file}: {uat.tests} tests, {uat.passed} passed, "
+                      f"{uat.failed} failed, {uat.skipped} skipped", markup=False)
+    _act_done(result, f"{len(files)} file(s) from {by} ({role})")
+
+
+@main.command()
+@profile_option
+@run_option
+@click.option("--role", type=click.Choice(SIGNOFF_ROLES), required=True)
+@click.option("--name", required=True, help="who signs")
+@click.option("--decision", type=click.Choice(["approve", "reject"]), required=True)
+@click.option("--comment")
+def signoff(profile_path: Path, run: str, role: str, name: str, decision: str,
+            comment: str | None) -> None:
+    """Sign a run: bound to the digests of its record, report, evidence and ledger."""
+    profile = _load(profile_path, references=False)
+    run_dir = _signoff_run(profile, run)
+    try:
+        result = signoff_acts.sign(run_dir, profile, role, name, decision, comment,
+                                   dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    _act_done(result, f"{decision} by {name} ({role})")
+
+
+@main.command()
+@profile_option
+@click.argument("run", default="latest")
+def verify(profile_path: Path, run: str) -> None:
+    """Check RUN's ledger, files and signatures: exit 0 only when nothing changed and every
+    required role approved the run as it is."""
+    reports = _reports_dir(profile_path)
+    try:
+        result = verify_run(signoff_acts.find_run(run, reports))
+    except GoliveError as exc:
+        _fail(exc)
+    for line in signoff_show.verify_lines(result):
+        out.print(line, markup=False, soft_wrap=True)
+    sys.exit(EXIT_GO if result.ok else EXIT_NO_GO)
+
+
+@main.command()
+@profile_option
+@click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True)
+def history(profile_path: Path, last: int) -> None:
+    """The last runs of this profile: verdict, failures, duration, change from the run before."""
+    profile = _load(profile_path, references=False)
+    runs = signoff_history.runs_of(Path(profile.report.dir), str(profile.path))
+    out.print(signoff_show.history_table(runs, last))
+    sys.exit(EXIT_GO)
+
+
+# -- golive smoke -------------------------------------------------------------------------------
+@main.command(context_settings={"ignore_unknown_options": True})
+@profile_option
+@click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def smoke(ctx: click.Context, profile_path: Path, workers: int | None,
+          pytest_args: tuple[str, ...]) -> None:
+    """Post-go-live smoke: the @readonly scenarios against production; nothing is prepared
+    and every write is refused. Same exit codes and reports as `golive run`."""
+    ctx.invoke(run, profile_path=profile_path, release=None, reuse=False, workers=workers,
+               stop_grace=30.0,
+               pytest_args=("--golive-smoke", "-m", READONLY_TAG, *pytest_args))

@@ -52,16 +52,19 @@ from common.yamlsource import (
 )
 from harness.references import problems as reference_problems
 from harness.severity import Severity
+from harness.targets import sql_catalog
 from sanitize.scanconfig import ScanSettings
 
 __all__ = [
     "DEFAULT_PROFILE",
-    "DemoTarget",
+    "DemoTargetConfig",
     "Dsn",
     "Portals",
     "Profile",
-    "PythonTarget",
-    "SqlTarget",
+    "PythonTargetConfig",
+    "SignoffSection",
+    "SqlTargetConfig",
+    "Waivers",
     "load_profile",
 ]
 
@@ -85,7 +88,7 @@ class _Section(BaseModel):
 # -- target ------------------------------------------------------------------
 
 
-class DemoTarget(_Section):
+class DemoTargetConfig(_Section):
     """The embedded demo platform; ``release`` is the demo release deployed on staging
     (default: the demo's own newest release, chosen by the demo target)."""
 
@@ -98,10 +101,12 @@ _QUOTED = re.compile(r"'(?:[^']|'')*'")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-class SqlTarget(_Section):
+class SqlTargetConfig(_Section):
     """A platform whose database golive can read: one named SQL query per concept.
 
     Queries use named bind parameters (``:account``), never string formatting.
+    Which queries are given decides what the target can answer: the core ones
+    are required, each capability comes with its set (`harness.targets.sql_catalog`).
     ``dsn`` defaults to the staging database. ``commands`` are shell commands
     for what SQL cannot do (``bill_run``, ``stop_billing``); ``{date}`` is the
     bill-run date.
@@ -125,15 +130,24 @@ class SqlTarget(_Section):
             elif _POSITIONAL.search(_QUOTED.sub("''", sql)):
                 problems.append(((name,), "use named bind parameters (:account), "
                                           "not %s, ? or {…} placeholders"))
+        problems += sql_catalog.query_problems([q for q in queries if _NAME.match(q)])
         if problems:
             raise Located(problems)
         return queries
+
+    @field_validator("commands")
+    @classmethod
+    def _known_commands(cls, commands: dict[str, str]) -> dict[str, str]:
+        problems = sql_catalog.command_problems(commands)
+        if problems:
+            raise Located(problems)
+        return commands
 
 
 _ADAPTER = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 
-class PythonTarget(_Section):
+class PythonTargetConfig(_Section):
     """A Python adapter class by dotted path; ``options`` are passed to it as they are."""
 
     kind: Literal["python"]
@@ -149,7 +163,8 @@ class PythonTarget(_Section):
         return value
 
 
-Target = Annotated[DemoTarget | SqlTarget | PythonTarget, Field(discriminator="kind")]
+TargetConfig = Annotated[DemoTargetConfig | SqlTargetConfig | PythonTargetConfig,
+                         Field(discriminator="kind")]
 
 
 # -- environments --------------------------------------------------------------
@@ -243,11 +258,34 @@ class FeaturesSection(_Section):
         default_factory=list)
 
 
+class Waivers(_Section):
+    """What ``golive waive`` may cover beyond ordinary failures: a critical item's, and a
+    severe one's. Both off by default: the release manager must opt in, in writing."""
+
+    critical: bool = False
+    severe: bool = False
+
+
 class Gate(_Section):
     blocking_severities: list[Severity] = Field(
         default_factory=lambda: [Severity.SEVERE, Severity.HIGH])
     account_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.00")
     go_with_waivers_passes_ci: bool = False
+    waivers: Waivers = Field(default_factory=lambda: Waivers())
+
+
+SignoffRole = Literal["qa", "manager", "customer"]
+SIGNOFF_ROLES: tuple[str, ...] = ("qa", "manager", "customer")
+
+
+class SignoffSection(_Section):
+    """Who must sign a run before it goes live (``golive signoff``, ``golive verify``).
+
+    Signatures sit beside the gate's verdict and never change it; ``golive verify``
+    exits 1 until every required role has approved the run as it now is."""
+
+    required: list[SignoffRole] = Field(
+        default_factory=lambda: list[SignoffRole](["qa", "manager", "customer"]))
 
 
 class ReportSection(_Section):
@@ -329,6 +367,10 @@ class PortalSelectors(_Section):
     signup_password: str = "password"
     signup_submit: str = "signup-submit"
     new_account_number: str = "new-account-number"
+    adjustment_form: str = "adjustment-form"
+    adjustment_amount: str = "adjustment-amount"
+    adjustment_reason: str = "adjustment-reason"
+    adjustment_submit: str = "adjustment-submit"
 
 
 class Portals(_Section):
@@ -352,7 +394,7 @@ class Profile(_Section):
     """The whole profile; ``path``/``root`` say where it was loaded from."""
 
     name: str
-    target: Target
+    target: TargetConfig
     environments: Environments
     backup: Backup
     sanitize: Sanitize = Field(default_factory=_section)
@@ -361,6 +403,7 @@ class Profile(_Section):
     checklists: ChecklistsSection = Field(default_factory=_section)
     features: FeaturesSection = Field(default_factory=_section)
     gate: Gate = Field(default_factory=_section)
+    signoff: SignoffSection = Field(default_factory=_section)
     report: ReportSection = Field(default_factory=_section)
     portals: Portals = Field(default_factory=_section)
 
@@ -393,18 +436,13 @@ class Profile(_Section):
         if self.sanitize.enabled and self.sanitize.rules is None and not self.sanitize.scripts:
             problems.append((("sanitize", "rules"), "required when sanitize is enabled "
                                                     "(or give scripts)"))
-        if isinstance(self.target, SqlTarget) and self.target.dsn is not None \
+        if isinstance(self.target, SqlTargetConfig) and self.target.dsn is not None \
                 and self.target.dsn.same_database(self.environments.production.dsn):
             problems.append((("target", "dsn"), "is the production database; the target "
                                                 "is the staging system"))
         if problems:
             raise Located(problems)
         return self
-
-    def target_dsn(self) -> Dsn:
-        """The database the target reads: its own ``dsn`` or the staging database."""
-        own = getattr(self.target, "dsn", None)
-        return own if isinstance(own, Dsn) else self.environments.staging.dsn
 
 
 def _apply_overrides(source: YamlSource, overrides: dict[str, Any]) -> list[Problem]:

@@ -27,6 +27,8 @@ from harness.severity import Severity
 __all__ = [
     "ChecklistItemLike",
     "ManualResultLike",
+    "checklist_failure",
+    "combine_manual",
     "compute_coverage",
     "run_date",
     "scenario_coverage",
@@ -114,21 +116,42 @@ def _manual_note(manual: ManualResultLike) -> str:
     return f"{text}: {manual.note}" if manual.note else text
 
 
+def combine_manual(auto: Coverage, manual: ManualResultLike) -> tuple[Coverage, str]:
+    """An item's coverage once a person's result joins what its scenarios gave, and the note
+    saying so. A manual fail always counts; a manual pass never hides a failed or unrun
+    scenario."""
+    note = _manual_note(manual)
+    manual_ok = str(manual.result).lower() == "pass"
+    if not manual_ok and auto is not Coverage.FAILED:
+        return Coverage.MANUAL_FAIL, note
+    if manual_ok and auto in (Coverage.UNCOVERED, Coverage.MANUAL_FAIL, Coverage.MANUAL_PASS):
+        return Coverage.MANUAL_PASS, note
+    if auto is Coverage.NOT_VERIFIED:
+        # A person's pass does not turn automated scenarios that never ran into a pass.
+        note += "; automated scenarios did not all pass, so the item stays not verified"
+    return auto, note
+
+
+def _not_applicable_note(scenarios: list[ScenarioResult]) -> str | None:
+    """Why scenarios could not apply on this target ("the target has no provisioning")."""
+    reasons = sorted({(s.error or "not applicable").removeprefix("not applicable: ")
+                      for s in scenarios if s.outcome is Outcome.NOT_APPLICABLE})
+    if not reasons:
+        return None
+    return (f"not applicable on this target ({'; '.join(reasons)}): it needs another "
+            "scenario, a manual result or a waiver")
+
+
 def _item_status(
     item: ChecklistItemLike, scenarios: list[ScenarioResult], manual: ManualResultLike | None
 ) -> ChecklistStatus:
-    auto = scenario_coverage([s.outcome for s in scenarios])
-    coverage, note = auto, None
+    # a scenario the target cannot answer verifies nothing and fails nothing
+    auto = scenario_coverage([s.outcome for s in scenarios
+                              if s.outcome is not Outcome.NOT_APPLICABLE])
+    coverage, note = auto, _not_applicable_note(scenarios)
     if manual is not None:
-        note = _manual_note(manual)
-        manual_ok = str(manual.result).lower() == "pass"
-        if not manual_ok and auto is not Coverage.FAILED:
-            coverage = Coverage.MANUAL_FAIL
-        elif auto is Coverage.UNCOVERED:
-            coverage = Coverage.MANUAL_PASS
-        elif auto is Coverage.NOT_VERIFIED:
-            # A person's pass does not turn automated scenarios that never ran into a pass.
-            note += "; automated scenarios did not all pass, so the item stays not verified"
+        coverage, said = combine_manual(auto, manual)
+        note = f"{said}; {note}" if note else said
     return ChecklistStatus(
         item_id=item.id,
         title=item.title,
@@ -187,7 +210,8 @@ def _stage_failure(stage: StageResult, found_on: dt.date) -> Failure:
     )
 
 
-def _checklist_failure(status: ChecklistStatus, found_on: dt.date) -> Failure:
+def checklist_failure(status: ChecklistStatus, found_on: dt.date) -> Failure:
+    """The failure a critical item that is not OK stands for (source "checklist")."""
     words = {
         Coverage.FAILED: "failed",
         Coverage.MANUAL_FAIL: "failed its manual check",
@@ -239,7 +263,7 @@ def compute_coverage(
         _stage_failure(s, found_on) for s in record.stages if s.outcome in FAILED_STAGE_OUTCOMES
     ]
     new += [
-        _checklist_failure(c, found_on)
+        checklist_failure(c, found_on)
         for c in record.checklist
         if c.critical and c.coverage in NOT_OK_COVERAGE
     ]

@@ -7,7 +7,13 @@ its error, every later stage NOT_RUN, and `PipelineError` is raised, so a run
 that did not prepare staging can never pass the gate. With ``reuse=True`` a
 staging database already prepared for the same backup digest, release and date
 is not prepared again: its stages are recorded REUSED and a note says so;
-lock-down still runs, because the sinks belong to this run.
+lock-down still runs, because the sinks belong to this run, and what the sinks
+received during the preparation is replayed as this run's evidence of what the
+bill run sent (marked as such in the record).
+
+Whatever the pipeline starts (sinks, the payment sandbox, the billing service)
+it stops on every exit path — success, a failed stage, an interrupt — and notes
+each in the run's ledger (`harness.started`), which the report lists.
 """
 
 from __future__ import annotations
@@ -16,18 +22,19 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from common.errors import EnvironmentProblem, GoliveError
 from harness.config import Profile
 from harness.record import Outcome, RunRecord, StageResult, now
-from harness.safety import environment, redact, reveal
+from harness.safety import redact, reveal
 from harness.stages import billing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
 from harness.stages.quarantine import quarantine
-from harness.targets.base import BillRunView, Target, TargetError
+from harness.started import Ledger, close_target
+from harness.targets.base import Target, TargetError
 from harness.targets.loader import open_target
+from harness.targets.views import BillRunView
 
 __all__ = ["STAGE_NAMES", "PipelineError", "Prepared", "prepare"]
 
@@ -44,6 +51,7 @@ STAGES: tuple[tuple[str, StageFn], ...] = (
 STAGE_NAMES = tuple(name for name, _ in STAGES)
 Progress = Callable[[str], None]
 StageDone = Callable[[StageResult], None]
+ENDED = "stopped at the end of the run"
 
 
 class PipelineError(GoliveError):
@@ -77,12 +85,15 @@ class Prepared:
             return dict(self.record.extras.get("outbound") or {})
         return lockdown.refresh(self._ctx)
 
-    def close(self) -> None:
-        """Record the sinks' captures, stop the sinks, close the target. Idempotent."""
-        if self._ctx is not None:
-            lockdown.stop(self._ctx)
-            self._ctx = None
-        self.target.close()
+    def close(self, how: str = ENDED) -> None:
+        """Record the sinks' captures, stop the sinks (and the billing service, if it still
+        runs), close the target; each stop goes to the ledger. Idempotent."""
+        ctx, self._ctx = self._ctx, None
+        if ctx is None:
+            return
+        billing.stop_billing(ctx, how)
+        lockdown.stop(ctx, how)
+        close_target(self.target, ctx.ledger, how)
 
 
 def prepare(
@@ -91,43 +102,54 @@ def prepare(
     reuse: bool = False,
     progress: Progress | None = None,
     on_stage: StageDone | None = None,
+    on_start: StageDone | None = None,
+    ledger: Ledger | None = None,
 ) -> Prepared:
     """Prepare staging for verification; raise PipelineError when a stage fails.
 
-    ``progress`` hears a sentence at each stage's start and end; ``on_stage``
-    sees each finished stage (the plugin saves the record there, so a kill
-    leaves every finished stage on disk)."""
+    ``progress`` hears a sentence at each stage's start and end; ``on_start``
+    sees each stage as it begins and ``on_stage`` as it ends (the plugin saves
+    the record at both, so a kill leaves on disk which stage was running).
+    ``ledger`` notes what is started and stopped (a private one by default)."""
     say: Progress = progress or (lambda _message: None)
     done: StageDone = on_stage or (lambda _stage: None)
+    begin: StageDone = on_start or (lambda _stage: None)
     target = open_target(profile, "staging")
-    ctx = StageContext(profile=profile, record=record, target=target)
+    ctx = StageContext(profile=profile, record=record, target=target,
+                       ledger=ledger or Ledger(None))
     record.release = record.release or target.release
     record.bill_run_date = record.bill_run_date or ctx.run_date.isoformat()
     try:
         if reuse:
             found = _reusable(ctx, say)
             if found is not None:
-                return _reuse(ctx, found, done, say)
+                return _reuse(ctx, found, begin, done, say)
         marker.clear(profile)
-        _run(ctx, STAGES, done, say)
+        _run(ctx, STAGES, begin, done, say)
         if not any(s.outcome is Outcome.FAILED for s in record.stages):
             # staging that let traffic escape is never reused: its escapes would be lost
             marker.write(profile, _key(ctx, ctx.backup),
-                         {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES})
-    except BaseException:
-        lockdown.stop(ctx)
-        target.close()
+                         {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES},
+                         outbound=lockdown.captures(ctx) if ctx.sinks else None,
+                         run_id=record.run_id)
+    except BaseException as exc:
+        how = ("stopped after the run was interrupted" if isinstance(exc, KeyboardInterrupt)
+               else "stopped after preparation failed")
+        billing.stop_billing(ctx, how)
+        lockdown.stop(ctx, how)
+        close_target(target, ctx.ledger, how)
         raise
     return Prepared(target=target, record=record, bill_run=ctx.bill_run,
                     started_at=ctx.started_at, _ctx=ctx)
 
 
-def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: StageDone,
-         say: Progress) -> None:
+def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], begin: StageDone,
+         done: StageDone, say: Progress) -> None:
     secrets = _dsns(ctx.profile)
     for index, (name, fn) in enumerate(stages):
         stage = StageResult(name=name, started_at=now().isoformat())
         ctx.record.stages.append(stage)
+        begin(stage)
         began = time.monotonic()
         failure: BaseException | None = None
         try:
@@ -136,8 +158,9 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
         except data.StageFailed as exc:
             stage.outcome, stage.evidence, failure = Outcome.FAILED, exc.evidence, exc
             stage.error = redact(str(exc), secrets)
-        except KeyboardInterrupt as exc:
-            stage.outcome, stage.error, failure = Outcome.INTERRUPTED, "interrupted", exc
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under golive's plugin
+            stage.outcome, failure = Outcome.INTERRUPTED, exc
+            stage.error = f"interrupted ({exc})" if str(exc) else "interrupted"
         except Exception as exc:  # recorded with its type, then re-raised as PipelineError
             stage.outcome, failure = Outcome.FAILED, exc
             stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
@@ -158,8 +181,8 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], done: Stage
 
 
 def _dsns(profile: Profile) -> list[str]:
-    return [reveal(getattr(environment(profile, n), "dsn", None))
-            for n in ("staging", "production")]
+    envs = profile.environments
+    return [reveal(envs.staging.dsn), reveal(envs.production.dsn)]
 
 
 def _key(ctx: StageContext, backup: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +198,7 @@ def _reusable(ctx: StageContext, say: Progress) -> dict[str, Any] | None:
     reason = None
     if found is None:
         reason = "staging has no record of a finished preparation"
-    elif not Path(ctx.profile.backup.path).exists():
+    elif not ctx.profile.backup.path.exists():
         reason = f"the backup {ctx.profile.backup.path} is missing"
     else:
         try:
@@ -201,10 +224,13 @@ def _differs(ctx: StageContext, found: dict[str, Any]) -> str | None:
         return "its latest bill run is not the one golive prepared"
     if ctx.target.billing_service("status") != "stopped":
         return "its billing service is running"
+    if ctx.profile.lockdown.enabled and not isinstance(found.get("outbound"), dict):
+        return ("its preparation kept no record of what the sinks received, so the bill "
+                "run's emails and provisioning calls could not be shown")
     return None
 
 
-def _reuse(ctx: StageContext, found: dict[str, Any], done: StageDone,
+def _reuse(ctx: StageContext, found: dict[str, Any], begin: StageDone, done: StageDone,
            say: Progress) -> Prepared:
     latest = ctx.target.latest_bill_run()
     if latest is None:  # _reusable checked it; the database changed under us
@@ -224,7 +250,17 @@ def _reuse(ctx: StageContext, found: dict[str, Any], done: StageDone,
         f"bill run #{latest.id} of {found.get('bill_run_date')}; it was not restored, "
         "sanitized or billed again in this run")
     say("reusing prepared staging: " + ctx.record.notes[-1])
-    _run(ctx, (("lockdown", lockdown.lockdown),), done, say)
+    _run(ctx, (("lockdown", lockdown.lockdown),), begin, done, say)
+    kept = found.get("outbound")
+    if ctx.sinks and isinstance(kept, dict):
+        section = lockdown.replay(ctx, kept, found.get("prepared_at"), found.get("run_id"))
+        replayed = section["replayed"]
+        ctx.record.notes.append(
+            f"--golive-reuse: what the sinks received during the preparation at "
+            f"{found.get('prepared_at')} (run {found.get('run_id')}) is replayed as this run's "
+            f"evidence of what the bill run sent: {replayed['mail']} email(s), "
+            f"{replayed['http']} provisioning call(s), {replayed['payment']} payment "
+            "attempt(s); this run's sinks are live for anything the scenarios send")
     ctx.record.stages.sort(key=lambda s: _order(s.name))
     return Prepared(target=ctx.target, record=ctx.record, bill_run=latest,
                     started_at=ctx.started_at, reused=True, _ctx=ctx)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from common.redaction import redact_data
+from harness.signoff.model import HistoryComparison, SignoffRecord
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +41,9 @@ class Outcome(StrEnum):
     INTERRUPTED = "interrupted"
     NOT_RUN = "not_run"
     REUSED = "reused"  # stage skipped because --golive-reuse found it prepared
+    # the target cannot answer what a step asks (it lacks the capability): never passed,
+    # and the checklist item it was to verify needs another way (scenario, manual, waiver)
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,18 @@ class GateRule:
 
 
 @dataclass
+class Stopped:
+    """Something golive started for this run (a sink, a sandbox, the billing service, a
+    portal server) and how it ended. ``ok`` is False when it could not be stopped: the
+    report then says it may still be running."""
+
+    what: str  # e.g. "SMTP sink smtp://127.0.0.1:40123"
+    how: str  # e.g. "stopped at the end of the run", "ended with pytest (pid 123)"
+    at: str | None = None
+    ok: bool = True
+
+
+@dataclass
 class RunRecord:
     run_id: str
     started_at: str
@@ -165,8 +181,12 @@ class RunRecord:
     failures: list[Failure] = field(default_factory=list)
     gate: list[GateRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: list[Stopped] = field(default_factory=list)  # what golive started and stopped
     extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
     schema_version: int = SCHEMA_VERSION
+    mode: str = "verify"  # verify: staging before go-live | smoke: production after it
+    signoff: SignoffRecord = field(default_factory=SignoffRecord)  # the ledger, applied
+    history: HistoryComparison | None = None  # against the previous run of this profile
 
     # -- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -206,6 +226,9 @@ class RunRecord:
                 "accounts": [AccountCheck(**a) for a in data.get("accounts", [])],
                 "failures": [Failure(**f) for f in data.get("failures", [])],
                 "gate": [GateRule(**g) for g in data.get("gate", [])],
+                "signoff": SignoffRecord.from_dict(data.get("signoff")),
+                "history": HistoryComparison.from_dict(data.get("history")),
+                "stopped": [Stopped(**s) for s in data.get("stopped", [])],
             }
         )
 

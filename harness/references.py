@@ -57,7 +57,7 @@ class TargetKind:
 
 
 KINDS: dict[str, TargetKind] = {
-    "demo": TargetKind("harness.targets.demo:profile_problems", generates_backup=True),
+    "demo": TargetKind("harness.targets.demo.checks:profile_problems", generates_backup=True),
     "sql": TargetKind(),
     "python": TargetKind(),
 }

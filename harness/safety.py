@@ -13,7 +13,10 @@ Two checks, both refusing with a `SafetyError` (exit 2):
   staging is production (`harness.identity`). Not cached: a server can change
   behind a name between two stages, and the check costs two connections.
 
-Messages show DSNs with every credential hidden.
+Messages show DSNs with every credential hidden. A target opened on any other
+environment (production: the comparison, the post-go-live smoke) gets a
+read-only connection from `read_only`: the database itself refuses a write,
+whoever attempts it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import ArgumentError
 
 from common.dsn import Dsn, DsnError, mask
@@ -29,7 +33,7 @@ from common.redaction import redact as redact_text
 from harness.identity import Identity, IdentityUnknown, compare
 
 __all__ = ["IdentityUnknown", "SafetyError", "assert_distinct", "assert_staging", "environment",
-           "redact", "reveal", "safe_dsn"]
+           "read_only", "redact", "reveal", "safe_dsn"]
 
 
 def reveal(dsn: object) -> str:
@@ -123,3 +127,28 @@ def assert_distinct(profile: Any) -> Identity:
             f"refusing to write to {staging.masked}: it is the production database "
             f"({production.masked}) — {found.how}; point environments.staging.dsn elsewhere")
     return found
+
+
+def read_only(engine: Engine) -> Engine:
+    """Make every connection of ``engine`` read-only at the database: SQLite's
+    ``query_only`` pragma, PostgreSQL's ``default_transaction_read_only``. Connections
+    already pooled are dropped, so none escapes the rule."""
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        statement = "PRAGMA query_only = ON"
+    elif dialect == "postgresql":
+        statement = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+    else:
+        raise SafetyError(f"cannot open {dialect} read-only; golive reads production only "
+                          "through SQLite or PostgreSQL connections it can make read-only")
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if dialect == "postgresql":
+            dbapi_conn.commit()  # psycopg opens a transaction for the SET; keep the setting
+
+    engine.dispose()
+    return engine

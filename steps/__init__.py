@@ -18,4 +18,5 @@ MODULES = [
     "steps.custom",
     "steps.portal",
     "steps.portal_actions",
+    "steps.adjustments",
 ]

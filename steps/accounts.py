@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from pytest_bdd import given, parsers, then
 
+from harness.checklists import AccountExpect
 from harness.pytest.context import GoliveContext
-from harness.targets.base import AccountView
+from harness.targets.base import require
+from harness.targets.views import AccountView
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Subject:
     label: str  # the checklist id (ACC-BOB) or the name the feature gave
     ref: str  # what the target is asked for: a number or an exact name
     view: AccountView
-    expect: Any | None  # AccountExpect from the checklist, or None
+    expect: AccountExpect | None  # from the checklist, or None
 
 
 def _lookup(golive: GoliveContext, ref: str) -> AccountView:
@@ -59,7 +60,8 @@ def _usage_charge(golive: GoliveContext, subject: Subject) -> Decimal:
 
 
 def _pool_applied(golive: GoliveContext, subject: Subject) -> int:
-    pool = golive.target.bucket_pool(subject.ref, bill_run_id=_bill_run_id(golive))
+    pools = require(golive.target.pools, "pools")
+    pool = pools.pool(subject.ref, bill_run_id=_bill_run_id(golive))
     return 0 if pool is None else min(pool.used, pool.included)
 
 
@@ -107,7 +109,8 @@ def balance_is(golive: GoliveContext, subject: Subject, amount: str) -> None:
 
 @then(parsers.parse("it has {count:d} sub-accounts"))
 def has_children(golive: GoliveContext, subject: Subject, count: int) -> None:
-    golive.check_account(subject.label, "sub-accounts", count, len(subject.view.children))
+    children = require(golive.target.sub_accounts, "sub_accounts").children(subject.ref)
+    golive.check_account(subject.label, "sub-accounts", count, len(children))
 
 
 @then(parsers.parse('it was charged "{amount}" of usage in the bill run'))

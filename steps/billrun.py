@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then
 
 from harness.pytest.context import GoliveContext
-from harness.targets.base import BILL_RUN_FINISHED, BillRunView
+from harness.targets.views import BILL_RUN_FINISHED, BillRunView
 
 
 @given("the staging bill run of this session", target_fixture="bill_run")

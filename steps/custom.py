@@ -9,12 +9,13 @@ from decimal import Decimal
 from pytest_bdd import parsers, then
 
 from harness.pytest.context import GoliveContext
+from harness.targets.base import require
 from steps.accounts import Subject
 
 
 @then(parsers.parse('the custom action "{name}" is in place at hook "{hook}" and enabled'))
 def custom_action_enabled(golive: GoliveContext, name: str, hook: str) -> None:
-    actions = {a.name: a for a in golive.target.custom_actions()}
+    actions = {a.name: a for a in require(golive.target.custom_actions, "custom_actions").actions()}
     action = actions.get(name)
     assert action is not None, (f"custom action {name!r} is missing "
                                 f"(in place: {', '.join(sorted(actions)) or 'none'})")

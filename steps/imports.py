@@ -13,20 +13,21 @@ from pathlib import Path
 from pytest_bdd import parsers, then, when
 
 from harness.pytest.context import GoliveContext
-from harness.targets.base import ImportView
+from harness.targets.base import require
+from harness.targets.views import ImportView
 
 
 def _file(golive: GoliveContext, name: str) -> Path:
     path = Path(name)
     if not path.is_absolute():
-        path = Path(golive.profile.features.dir) / path
+        path = golive.profile.features.dir / path
     assert path.is_file(), f"import file {path} does not exist"
     return path
 
 
 @when(parsers.parse('the "{kind}" file "{name}" is imported'), target_fixture="imported")
 def run_import(golive: GoliveContext, kind: str, name: str) -> ImportView:
-    return golive.target.import_data(kind, _file(golive, name))
+    return require(golive.target.imports, "imports").import_file(kind, _file(golive, name))
 
 
 @then(parsers.parse("{count:d} lines were imported"))

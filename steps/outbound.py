@@ -9,14 +9,15 @@ digest, so the contact address is compared by digest, never printed.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from pytest_bdd import then
 
 from harness.outbound import digest, mask_address, sink_addresses, unredirected
 from harness.pytest.context import GoliveContext
-from harness.targets.base import BillRunView, InvoiceMails
+from harness.targets.base import CapabilityMissing, require
+from harness.targets.views import BillRunView
 
 
 def _section(golive: GoliveContext, key: str) -> Any:
@@ -33,19 +34,35 @@ def _invoices(golive: GoliveContext, bill_run: BillRunView) -> list[dict[str, An
     taken = golive.outbound.get("invoices")
     if isinstance(taken, list):
         return [i for i in taken if isinstance(i, dict)]
-    target = golive.target
-    assert isinstance(target, InvoiceMails), (
-        f"the {getattr(target, 'name', 'configured')} target cannot list the invoices of a "
-        "bill run with their contact addresses (Target.invoice_mails): verify it manually"
-    )
+    mails = require(golive.target.outbound, "outbound").invoice_mails(bill_run.id)
+    if mails is None:
+        raise CapabilityMissing("invoice_mails")
     return [{"invoice": m.invoice, "account": m.account,
              "contact": mask_address(m.contact) if m.contact else None,
              "contact_digest": digest(m.contact) if m.contact else None}
-            for m in target.invoice_mails(bill_run.id)]
+            for m in mails]
 
 
-def _mentions(subject: str, number: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(number)}(?![\w-])", subject) is not None
+_WORD = re.compile(r"[\w-]+")
+_EDGES = "\"'()[]{}<>,;:.!?"
+
+
+def _words(subject: str) -> set[str]:
+    """What an invoice number can be in a subject: a run of word characters and hyphens
+    (``INV-0042``), or a whole blank-separated word without its punctuation
+    (``2026/11/0042``)."""
+    whole = {w.strip(_EDGES) for w in subject.split()}
+    return {*_WORD.findall(subject), *(w for w in whole if w)}
+
+
+def _by_number(mails: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each word of every subject → the mails whose subject has it: an invoice number is
+    found in one lookup, so matching n invoices against m mails costs n + m, not n × m."""
+    index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for mail in mails:
+        for word in _words(str(mail.get("subject", ""))):
+            index[word].append(mail)
+    return index
 
 
 @then("nothing escaped golive's sinks")
@@ -60,9 +77,8 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
     invoices = [str(i.get("invoice")) for i in _invoices(golive, bill_run)]
     assert invoices, f"bill run #{bill_run.id} made no invoice: nothing to check"
-    subjects = [str(m.get("subject", "")) for m in mails]
-    seen = Counter({number: sum(_mentions(s, number) for s in subjects)
-                    for number in invoices})
+    index = _by_number(mails)
+    seen = Counter({number: len(index.get(number, ())) for number in invoices})
     missing = sorted(n for n, c in seen.items() if c == 0)
     doubled = sorted(n for n, c in seen.items() if c > 1)
     assert not missing and not doubled, (
@@ -78,13 +94,14 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
 def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
     wrong: list[str] = []
+    index = _by_number(mails)
     for invoice in _invoices(golive, bill_run):
         number, account = str(invoice.get("invoice")), invoice.get("account")
         want = invoice.get("contact_digest")
         if not want:
             wrong.append(f"{number} ({account}): the account has no primary contact address")
             continue
-        for mail in (m for m in mails if _mentions(str(m.get("subject", "")), number)):
+        for mail in index.get(number, ()):
             if list(mail.get("recipient_digests") or []) != [want]:
                 got = ", ".join(map(str, mail.get("recipients") or [])) or "nobody"
                 wrong.append(f"{number} ({account}): sent to {got}, not to the primary "
@@ -95,7 +112,7 @@ def mailed_to_contact(golive: GoliveContext, bill_run: BillRunView) -> None:
 @then("every outbound endpoint of staging points at a golive sink")
 def endpoints_at_sinks(golive: GoliveContext) -> None:
     sinks = sink_addresses(_section(golive, "sinks"))
-    endpoints = golive.target.outbound()
+    endpoints = require(golive.target.outbound, "outbound").endpoints()
     assert endpoints, "staging lists no outbound endpoint: lock-down cannot be confirmed"
     left = unredirected(endpoints, sinks)
     assert not left, "outbound endpoint(s) not at a golive sink:\n  " + "\n  ".join(

@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 from pytest_bdd import parsers, then, when
 
 from harness.pytest.context import GoliveContext, normalise
-from harness.targets.base import PaymentView
+from harness.targets.base import require
+from harness.targets.capabilities import Payments, StaffPayments
+from harness.targets.views import PaymentView
 
 PLATFORM_FAILURES = ("failed", "error")
 
@@ -31,6 +33,14 @@ def _money(text: str) -> Decimal:
         raise AssertionError(f"not an amount of money: {text!r}") from None
 
 
+def _payments(golive: GoliveContext) -> Payments:
+    return require(golive.target.payments, "payments")
+
+
+def _staff(golive: GoliveContext) -> StaffPayments:
+    return require(golive.target.staff_payments, "staff_payments")
+
+
 def _run_id(golive: GoliveContext) -> int:
     run_id = golive.bill_run.id
     assert run_id is not None, "this session's bill run is unknown: nothing to check"
@@ -39,7 +49,7 @@ def _run_id(golive: GoliveContext) -> int:
 
 @then("every configured payment processor is enabled")
 def processors_enabled(golive: GoliveContext) -> None:
-    processors = golive.target.payment_processors()
+    processors = _payments(golive).processors()
     assert processors, "the platform has no payment processor configured"
     disabled = [p for p in processors if not p.enabled]
     assert not disabled, "disabled payment processor(s): " + ", ".join(
@@ -48,7 +58,7 @@ def processors_enabled(golive: GoliveContext) -> None:
 
 @then(parsers.parse("there is an enabled payment processor for each kind: {kinds}"))
 def processor_per_kind(golive: GoliveContext, kinds: str) -> None:
-    enabled = {p.kind for p in golive.target.payment_processors() if p.enabled}
+    enabled = {p.kind for p in _payments(golive).processors() if p.enabled}
     missing = [k.strip() for k in kinds.split(",") if k.strip() not in enabled]
     assert not missing, (f"no enabled payment processor for {', '.join(missing)} "
                          f"(enabled kinds: {', '.join(sorted(enabled)) or 'none'})")
@@ -65,7 +75,7 @@ def autopay_table(golive: GoliveContext, datatable: list[list[str]]) -> None:
     problems: list[str] = []
     for row in rows:
         account = row[col["account"]].strip()
-        paid = [p for p in golive.target.payments(account, bill_run_id=run_id)
+        paid = [p for p in _payments(golive).payments(account, bill_run_id=run_id)
                 if p.source == "autopay"]
         if len(paid) != 1:
             problems.append(f"{account}: expected one auto-pay payment in bill run #{run_id}, "
@@ -86,7 +96,7 @@ def autopay_table(golive: GoliveContext, datatable: list[list[str]]) -> None:
 
 @then("no payment of the bill run failed on the platform's side")
 def no_platform_failures(golive: GoliveContext) -> None:
-    paid = golive.target.payments(bill_run_id=_run_id(golive))
+    paid = _payments(golive).payments(bill_run_id=_run_id(golive))
     bad = [p for p in paid if p.status in PLATFORM_FAILURES]
     assert not bad, (f"{len(bad)} of {len(paid)} payment(s) of the bill run failed or were "
                      "rejected by the gateway (declines are not counted):\n  "
@@ -97,14 +107,14 @@ def no_platform_failures(golive: GoliveContext) -> None:
                     'with card "{card}"'), target_fixture="payment")
 def staff_payment_card(golive: GoliveContext, kind: str, amount: str, ref: str,
                        card: str) -> PaymentView:
-    return golive.target.take_payment(ref, _money(amount), kind, card_number=card)
+    return _staff(golive).take(ref, _money(amount), kind, card_number=card)
 
 
 @when(parsers.parse('staff take a "{kind}" payment of "{amount}" from account "{ref}" '
                     "with its stored method"), target_fixture="payment")
 def staff_payment_stored(golive: GoliveContext, kind: str, amount: str,
                          ref: str) -> PaymentView:
-    return golive.target.take_payment(ref, _money(amount), kind)
+    return _staff(golive).take(ref, _money(amount), kind)
 
 
 @then(parsers.parse('the payment is {status} through the "{kind}" processor'))
@@ -122,7 +132,7 @@ def payment_amount(payment: PaymentView, amount: str) -> None:
 
 @then(parsers.parse('the payment is recorded against account "{ref}" as taken by staff'))
 def payment_recorded(golive: GoliveContext, payment: PaymentView, ref: str) -> None:
-    mine = [p for p in golive.target.payments(ref)
+    mine = [p for p in _payments(golive).payments(ref)
             if p.source == payment.source and p.amount == payment.amount
             and p.status == payment.status and p.processor == payment.processor]
     assert mine, f"the platform has no record of the payment: {_describe(payment)}"

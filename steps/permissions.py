@@ -10,6 +10,7 @@ from __future__ import annotations
 from pytest_bdd import then
 
 from harness.pytest.context import GoliveContext
+from harness.targets.base import require
 
 
 def _codes(cell: str) -> list[str]:
@@ -21,7 +22,7 @@ def roles_have_permissions(golive: GoliveContext, datatable: list[list[str]]) ->
     header, *rows = datatable
     col = {h.strip().lower(): i for i, h in enumerate(header)}
     assert {"role", "permissions"} <= col.keys(), "the table needs the columns role and permissions"
-    granted = golive.target.role_permissions()
+    granted = require(golive.target.permissions, "permissions").roles()
     problems: list[str] = []
     for row in rows:
         role = row[col["role"]].strip()

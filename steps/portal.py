@@ -1,7 +1,7 @@
 """Steps: the admin and customer portals in a real browser (Chromium via Playwright).
 
 Each step drives the page the way staff or a customer would, then compares what
-the page shows with what the `Target` says (`harness.targets.portal`): a page
+the page shows with what the `Target` says (its `portals` capability): a page
 is never its own evidence. One Chromium per process (session fixture), a fresh
 browser context per scenario (`portal` fixture). When a step fails, the page is
 saved as a screenshot in the run directory and the path is appended to the
@@ -23,7 +23,8 @@ from pytest_bdd import given, parsers, then, when
 from harness.browser import Browser, BrowserSession, chromium_path
 from harness.config import Profile
 from harness.pytest.context import GoliveContext, normalise
-from harness.targets.portal import PortalAccess, PortalView
+from harness.targets.base import require
+from harness.targets.views import PortalView
 
 _session_key = pytest.StashKey[BrowserSession]()
 _MONEY = re.compile(r"-?[\d,]+(\.\d+)?")
@@ -43,21 +44,12 @@ class Portal:
         self.golive = golive
         self.session = session
         self.page: Any = session.page
-        self.settings: Any = golive.profile.portals
-        self.ids: Any = self.settings.selectors
+        self.settings = golive.profile.portals
+        self.ids = self.settings.selectors
         self._urls: PortalView | None = None
         self.customer: str | None = None  # account number logged in to the customer portal
         self.staff: str | None = None  # role logged in to the admin portal
         self.notes: dict[str, Any] = {}  # what earlier steps of the scenario saw
-
-    # --- what the platform says --------------------------------------------------------
-    @property
-    def platform(self) -> PortalAccess:
-        """The target's reads the portal pages are checked against."""
-        target = self.golive.target
-        assert isinstance(target, PortalAccess), (
-            f"the {target.name} target cannot say what its portals should show")
-        return target
 
     # --- where ---------------------------------------------------------------------
     def urls(self) -> PortalView:
@@ -65,11 +57,8 @@ class Portal:
         if admin and customer:
             return PortalView(admin.rstrip("/"), customer.rstrip("/"))
         if self._urls is None:
-            target = self.golive.target
-            assert isinstance(target, PortalAccess), (
-                f"the {getattr(target, 'name', 'target')} target does not know its portals: "
-                "set portals.admin_url and portals.customer_url in the profile")
-            found = target.portals()
+            # a target without portals: NOT APPLICABLE unless the profile names them
+            found = require(self.golive.target.portals, "portals").urls()
             self._urls = PortalView(admin or found.admin_url, customer or found.customer_url)
         return self._urls
 
@@ -294,7 +283,7 @@ def open_usage(portal: Portal) -> None:
 @then("the usage report shows the account's own minutes as the platform has them")
 def usage_own_minutes(portal: Portal) -> None:
     assert portal.customer is not None
-    usage = portal.platform.usage(portal.customer)
+    usage = require(portal.golive.target.portals, "portals").usage(portal.customer)
     total = int(portal.text("usage_total"))
     calls = sum(int(c.inner_text()) for c in portal.by("usage_calls").all())
     assert (total, calls) == (usage.minutes, usage.calls), (
@@ -306,7 +295,7 @@ def usage_own_minutes(portal: Portal) -> None:
 def usage_pool(portal: Portal) -> None:
     assert portal.customer is not None
     golive = portal.golive
-    pool = golive.target.bucket_pool(portal.customer)
+    pool = require(golive.target.pools, "pools").pool(portal.customer)
     assert pool is not None, f"the platform has no minute pool for {portal.customer}"
     shown = (portal.text("pool_owner"), int(portal.text("bucket_included")),
              int(portal.text("bucket_used")), int(portal.text("bucket_overage")))

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pytest_bdd import parsers, then, when
 
-from harness.targets.base import Target
+from harness.targets.base import Target, require
 from steps.portal import Portal, money
 
 _TICKET_NO = re.compile(r"#(\d+)")
@@ -25,6 +25,7 @@ _TICKET_NO = re.compile(r"#(\d+)")
 
 @when(parsers.parse('they create a ticket on account "{account}" with priority "{priority}"'))
 def create_ticket(portal: Portal, account: str, priority: str) -> None:
+    portal.golive.require_writable(f"creating a ticket on {account}")
     subject = f"golive ticket check {uuid.uuid4().hex[:8]}"
     status = portal.admin(f"/tickets/new?account={account}")
     assert status == 200, f"the new-ticket page answered HTTP {status}: {portal.where()}"
@@ -44,7 +45,7 @@ def create_ticket(portal: Portal, account: str, priority: str) -> None:
                     'and priority "{priority}"'))
 def platform_ticket(portal: Portal, status: str, priority: str) -> None:
     ticket_id = portal.notes["ticket"]
-    ticket = portal.platform.ticket(ticket_id)
+    ticket = require(portal.golive.target.portals, "portals").ticket(ticket_id)
     assert ticket is not None, f"the portal confirmed ticket #{ticket_id}; the platform has none"
     want = (portal.notes["account"], portal.notes["subject"], status, priority)
     got = (ticket.account, ticket.subject, ticket.status, ticket.priority)
@@ -55,6 +56,7 @@ def platform_ticket(portal: Portal, status: str, priority: str) -> None:
 @when(parsers.parse('they change the ticket\'s status to "{status}" and priority to '
                     '"{priority}"'))
 def edit_ticket(portal: Portal, status: str, priority: str) -> None:
+    portal.golive.require_writable("editing a ticket")
     ticket_id = portal.notes["ticket"]
     code = portal.admin(f"/tickets/{ticket_id}")
     assert code == 200 and portal.shows("ticket_save"), (
@@ -82,14 +84,15 @@ def ticket_page_shows(portal: Portal, status: str, priority: str) -> None:
 # --- online payment (customer portal) -----------------------------------------------------
 
 
-def _balance(target: Target, number: str) -> Decimal:
-    account = target.account(number)
-    assert account is not None, f"the platform has no account {number}"
-    return account.balance
+def _balance(target: Target, ref: str) -> Decimal:
+    view = target.account(ref)
+    assert view is not None, f"the platform has no account {ref!r}"
+    return view.balance
 
 
 @when(parsers.parse('they pay "{amount}" online with card "{card}"'))
 def pay_online(portal: Portal, amount: str, card: str) -> None:
+    portal.golive.require_writable(f"paying {amount} online")
     assert portal.customer is not None
     target = portal.golive.target
     status = portal.portal("/pay")
@@ -142,6 +145,7 @@ def balance_unchanged(portal: Portal) -> None:
 
 @when(parsers.parse('a new customer signs up for package "{code}" with password "{password}"'))
 def sign_up(portal: Portal, code: str, password: str) -> None:
+    portal.golive.require_writable(f"signing a new customer up for {code}")
     tag = uuid.uuid4().hex[:8]
     person = {"first_name": "Golive", "last_name": f"Signup {tag}",
               "email": f"signup-{tag}@example.invalid", "phone": "555-0100",
@@ -170,7 +174,7 @@ def platform_has_signup(portal: Portal) -> None:
     assert view is not None, f"signup showed account {number}; the platform has no such account"
     name = f"{person['first_name']} {person['last_name']}"
     codes = [p.code for p in target.packages(number) if p.status == "active"]
-    contact = portal.platform.contact(number)
+    contact = require(target.portals, "portals").contact(number)
     got = (view.name, view.status, codes, contact.email if contact else None)
     want = (name, "active", [notes["code"]], person["email"])
     assert got == want, f"account {number} (name, status, packages, email): {got}, expected {want}"
@@ -195,6 +199,7 @@ _CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "city"
 
 
 def _fill_contact(portal: Portal, values: dict[str, str]) -> None:
+    portal.golive.require_writable("saving contact details")
     status = portal.portal("/contact")
     assert status == 200, f"the contact page answered HTTP {status}: {portal.where()}"
     for key, value in values.items():
@@ -217,7 +222,7 @@ def save_contact(portal: Portal, datatable: list[list[str]]) -> None:
 def platform_contact(portal: Portal) -> None:
     assert portal.customer is not None
     values = portal.notes["contact"]
-    contact = portal.platform.contact(portal.customer)
+    contact = require(portal.golive.target.portals, "portals").contact(portal.customer)
     assert contact is not None, f"the platform has no contact for {portal.customer}"
     want = {"name": f"{values['first_name']} {values['last_name']}",
             **{k: values[k] for k in ("email", "phone", "street", "city", "postcode")}}
@@ -237,7 +242,7 @@ def refused_email(portal: Portal) -> None:
     refused = portal.notes["refused"]
     assert refused and "email" in refused.lower(), (
         f"the portal accepted an invalid email (error shown: {refused!r})")
-    contact = portal.platform.contact(portal.customer)
+    contact = require(portal.golive.target.portals, "portals").contact(portal.customer)
     saved = portal.notes["contact"]["email"]
     assert contact is not None and contact.email == saved, (
         f"the platform's email is {contact.email if contact else None!r}, expected the saved "

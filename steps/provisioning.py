@@ -1,6 +1,6 @@
 """Steps about provisioning (seeds/002: "did the system provision what it should have?").
 
-Two witnesses are compared: what the platform says it sent (`Target.provisioning_requests`)
+Two witnesses are compared: what the platform says it sent (`Target.provisioning`)
 and what actually arrived at golive's provisioning sink during the bill run
 (``golive.outbound["http"]``). A request recorded as sent that the sink never saw, or a
 call the sink saw that the platform did not record, fails the scenario.
@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from pytest_bdd import parsers, then
 
 from harness.pytest.context import GoliveContext, normalise
-from harness.targets.base import ProvisioningView
+from harness.targets.base import require
+from harness.targets.views import ProvisioningView
 from steps.accounts import Subject
 
 # columns of a provisioning table that are fields of the request; any other column names
@@ -27,7 +28,7 @@ _VIEW_COLUMNS = ("action", "service", "status")
 def _run_requests(golive: GoliveContext) -> list[ProvisioningView]:
     run_id = golive.bill_run.id
     assert run_id is not None, "this session's bill run is unknown: nothing to check"
-    return golive.target.provisioning_requests(bill_run_id=int(run_id))
+    return require(golive.target.provisioning, "provisioning").requests(bill_run_id=int(run_id))
 
 
 def _describe(request: ProvisioningView) -> str:

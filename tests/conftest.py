@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.pg import PgServer, PostgresUnavailable, start_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def golive_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Staging locks of golive's own tests stay in this session's temporary folder (every
+    ``golive run`` a test starts inherits it), never in the machine's lock folder."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # one folder for all workers of the session
+    folder = root / "golive-locks"
+    previous = os.environ.get("GOLIVE_LOCK_DIR")
+    os.environ["GOLIVE_LOCK_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("GOLIVE_LOCK_DIR", None)
+    else:
+        os.environ["GOLIVE_LOCK_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

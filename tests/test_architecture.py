@@ -14,8 +14,10 @@ GOLIVE = ("common", "demo", "harness", "sanitize", "steps")
 
 # The steps' whole view of golive: the fixture object, the Target views, profile types,
 # the browser wrapper and pure helpers — never SQL, HTTP, the demo or the pipeline.
-STEPS_MAY = ("harness.pytest.context", "harness.targets.base", "harness.targets.portal",
-             "harness.config", "harness.browser", "harness.outbound", "steps")
+STEPS_MAY = ("harness.pytest.context", "harness.targets.base", "harness.targets.capabilities",
+             "harness.targets.views",
+             "harness.config", "harness.checklists", "harness.browser", "harness.outbound",
+             "steps")
 NEVER_IN_STEPS = ("sqlalchemy", "psycopg", "sqlite3", "requests", "httpx", "urllib.request",
                   "http.client", "smtplib", "socket", "harness.pipeline", "harness.stages",
                   "demo")

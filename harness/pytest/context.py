@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from common.errors import SafetyError
 from harness.checklists import Checklists, DiverseAccount
 from harness.config import Profile
 from harness.record import AccountCheck
@@ -110,6 +111,14 @@ class GoliveContext:
     def target(self) -> Target:
         """The staging target, opened on first use in this process."""
         return self._open_target()
+
+    def require_writable(self, what: str) -> None:
+        """Refuse (SafetyError) a step that writes unless the target is staging: the
+        post-go-live smoke reads production and must never change it."""
+        environment = getattr(self.target, "environment", None)
+        if environment != "staging":
+            raise SafetyError(f"refusing {what}: the target is {environment}, and golive "
+                              "writes only to staging")
 
     def expected_account(self, account_id: str) -> DiverseAccount:
         """The diverse account ``account_id`` as ``checklists/accounts.yaml`` defines it."""

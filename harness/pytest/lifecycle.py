@@ -1,8 +1,10 @@
 """One golive run inside one pytest session, from start to verdict, in the order it happens.
 
 1. **start** — the controller (the sole process, or the xdist controller)
-   creates the run record and saves it at once as NO-GO / running, so a killed
-   run leaves a NO-GO record behind.
+   takes the staging lock (`harness.staging_lock`: a second run on the same
+   staging is refused, exit 3, naming the holder), creates the run record and
+   writes every output at once as NO-GO / running, with ``latest`` pointing
+   at this run, so a run killed at any moment leaves NO-GO everywhere.
 2. **collected** — every scenario is known before anything runs (workers
    write their collection for the controller, see `exchange`).
 3. **prepare** — exactly once, after collection validated every feature
@@ -13,10 +15,13 @@
    ``prepared.json``.
 4. **scenarios** — each finished scenario arrives here (controller) and is
    appended to the journal, not rewritten into ``run.json``: linear cost.
-5. **finish** — merge (anything never reported is NOT_RUN or INTERRUPTED),
-   coverage, gate, reports, exit status: 0 GO, 1 NO-GO, 2 for collection
-   errors and interrupts, 3 when preparation met an environment problem.
-   Every record that is not GO says NO-GO.
+5. **finish** — stop what the run started (sinks, billing service, portal
+   servers: `harness.started`, listed in ``record.stopped``), merge (anything
+   never reported is NOT_RUN or INTERRUPTED), coverage, gate, reports, exit
+   status: 0 GO, 1 NO-GO, 2 for collection errors and interrupts (SIGINT, and
+   SIGTERM/SIGHUP through `signals`), 3 when preparation met an environment
+   problem. Every record that is not GO says NO-GO. The staging lock is
+   released when pytest unconfigures (after xdist stopped its workers).
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from pathlib import Path
 import pytest
 
 from common.errors import GoliveError
-from harness import pipeline
+from harness import pipeline, smoke
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
 from harness.gate import decide, exit_code
+from harness.journal import Journal
+from harness.pytest import signals
 from harness.pytest.context import BillRunInfo, GoliveContext
 from harness.pytest.events import Events
 from harness.pytest.exchange import (
@@ -44,7 +51,6 @@ from harness.pytest.exchange import (
     write_collection,
     write_prepared,
 )
-from harness.pytest.journal import Journal
 from harness.pytest.options import GoliveOptions
 from harness.record import (
     AccountCheck,
@@ -57,7 +63,10 @@ from harness.record import (
 )
 from harness.reports import write_reports
 from harness.reports.verdict import verdict_line
-from harness.targets import Target, TargetError, open_target
+from harness.staging_lock import StagingLock
+from harness.started import LEDGER_FILE, Ledger, close_target, read_ledger, summary
+from harness.targets.base import Target, TargetError
+from harness.targets.loader import open_target
 
 __all__ = ["Run"]
 
@@ -79,6 +88,8 @@ class Run:
         self.record: RunRecord | None = None
         self.events = Events(options.events if self.controller else None)
         self.journal = Journal(run_dir)
+        self.ledger = Ledger(run_dir / LEDGER_FILE)  # every process notes what it started
+        self.lock: StagingLock | None = None
         self.skeletons: list[ScenarioResult] = []
         self.results: dict[str, ScenarioResult] = {}
         self.accounts: list[AccountCheck] = []
@@ -99,18 +110,42 @@ class Run:
     def start(self, collect_only: bool) -> None:
         if not self.controller or collect_only:
             return
+        started_at = now().isoformat()
+        if not (self.options.no_prepare or self.options.smoke):  # nothing touches staging
+            self._lock(started_at)
         target = self.profile.target
         self.record = RunRecord(
             run_id=self.run_id,
-            started_at=now().isoformat(),
+            started_at=started_at,
             profile=str(self.options.profile),
             target=target.kind,
             release=target.release,
             bill_run_date=self.profile.bill_run.date.isoformat(),
             reused=self.options.reuse,
+            mode="smoke" if self.options.smoke else "verify",
         )
-        self.record.save(self.run_json)
+        # every output says NO-GO / running from now on, and latest shows this run
+        write_reports(self.record, self.run_dir, self.profile.report.title,
+                      self.run_dir.parent / "latest")
+        if self.options.parent is not None:
+            signals.watch_parent(self.options.parent)
         self.events.emit("start", run_id=self.run_id, run_dir=str(self.run_dir))
+
+    def _lock(self, started_at: str) -> None:
+        lock = StagingLock(self.profile.environments.staging.dsn)
+        try:
+            lock.acquire(self.run_id, started_at, str(self.options.profile))
+        except GoliveError as exc:  # in use, or no lock folder: before any output exists
+            text = f"golive: {exc.headline}: {exc.message}"
+            self.events.emit("error", text=text, exit=exc.exit_code)
+            pytest.exit(text, returncode=exc.exit_code)
+        self.lock = lock
+
+    def release(self) -> None:
+        """Release the staging lock (pytest_unconfigure: after xdist's workers ended)."""
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            lock.release()
 
     # -- 2. collected --------------------------------------------------------------
     def collected(self, scenarios: list[ScenarioResult]) -> None:
@@ -130,6 +165,8 @@ class Run:
         self._prepare_attempted = True
         if session.testsfailed or self.collection_errors or session.config.option.collectonly:
             return  # nothing is restored or billed for a run that cannot verify
+        self.record.scenarios = self.merged({})  # a run killed while preparing lists them too
+        self.record.save(self.run_json)
         self._state = self._prepare(self.record)
         write_prepared(self.run_dir, self._state)
         self.record.scenarios = self.merged({})  # a killed run still lists what was to run
@@ -145,8 +182,12 @@ class Run:
                                                                 None))
         started = time.perf_counter()
         try:
-            prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
-                                        progress=self._say, on_stage=self._stage_done)
+            if self.options.smoke:
+                prepared = smoke.prepare_smoke(self.profile, record, on_stage=self._stage_done)
+            else:
+                prepared = pipeline.prepare(self.profile, record, reuse=self.options.reuse,
+                                            progress=self._say, on_stage=self._stage_done,
+                                            on_start=self._stage_started, ledger=self.ledger)
         except (GoliveError, TargetError, OSError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             code = getattr(exc, "exit_code", 1)
@@ -172,6 +213,13 @@ class Run:
     def _say(self, message: str) -> None:
         self.events.emit("message", text=message)
 
+    def _stage_started(self, stage: StageResult) -> None:
+        """Save the record with the stage begun (NOT_RUN, a start time): a kill now leaves
+        on disk which stage was running, for ``golive run`` to mark it interrupted."""
+        self.events.emit("stage_started", name=stage.name)
+        if self.record is not None:
+            self.record.save(self.run_json)
+
     def _stage_done(self, stage: StageResult) -> None:
         """After each stage: tell `golive run`, and save the record (a kill leaves it)."""
         self.events.emit("stage", name=stage.name, outcome=stage.outcome.value,
@@ -190,7 +238,8 @@ class Run:
         if self._prepared is not None:
             return self._prepared.target
         if self._target is None:
-            self._target = open_target(self.profile)
+            self._target = open_target(self.profile,
+                                       "production" if self.options.smoke else "staging")
         return self._target
 
     def context(self, nodeid: str, record_check: Callable[[AccountCheck], None]
@@ -227,8 +276,9 @@ class Run:
         return out
 
     def _status(self, session: pytest.Session, exitstatus: int) -> RunStatus:
-        if self.collection_errors:
-            return RunStatus.INTERRUPTED
+        if self.collection_errors or signals.received():
+            return RunStatus.INTERRUPTED  # a signal: whatever pytest made of it (xdist
+            # may report workers that died of it as an internal error)
         if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
             return RunStatus.INTERRUPTED
         if exitstatus in _COMPLETE:
@@ -241,8 +291,16 @@ class Run:
         record = self.record
         if record is None:
             return
-        self.stop_prepared()  # stops the sinks: what escaped is known only now
         record.status = self._status(session, exitstatus)
+        how = ("stopped at the end of the run" if record.status is RunStatus.COMPLETE
+               else f"stopped after the run was {record.status.value}")
+        self.stop_prepared(how)  # stops the sinks: what escaped is known only now
+        self._close_target(how)
+        record.stopped = summary(read_ledger(self.ledger.path))
+        stopped_by = signals.received()
+        if stopped_by:
+            record.notes.append(f"stopped by {', '.join(dict.fromkeys(stopped_by))}: the run "
+                                "did not finish; what it started was stopped")
         if self.collection_errors:
             record.notes.append(
                 f"{len(self.collection_errors)} collection error(s): nothing was verified")
@@ -256,7 +314,11 @@ class Run:
         compute_coverage(record, list(self.checklists.items),
                          dict(self.checklists.manual_results))
         gate = self.profile.gate
-        decide(record, gate, dt.date.today())
+        if self.options.smoke:
+            smoke.scope(record)
+            smoke.decide_smoke(record, gate, dt.date.today())
+        else:
+            decide(record, gate, dt.date.today())
         code = exit_code(record, gate.go_with_waivers_passes_ci)
         clear_collections(self.run_dir)
         paths = write_reports(record, self.run_dir, self.profile.report.title,
@@ -264,8 +326,8 @@ class Run:
         self.journal.close(remove=True)  # merged into run.json now
         report = paths.get("signoff.html") or self.run_json
         self.line = verdict_line(record, _shown(report), len(self.collection_errors))
-        if self.collection_errors:  # xdist runs on after workers' collection errors; we do not
-            self.exit_status = int(pytest.ExitCode.INTERRUPTED)
+        if self.collection_errors or stopped_by:  # xdist runs on after workers' collection
+            self.exit_status = int(pytest.ExitCode.INTERRUPTED)  # errors; we do not
         elif exitstatus in _COMPLETE:
             self.exit_status = self._prepare_exit or code
         else:
@@ -273,17 +335,22 @@ class Run:
         self.events.emit("verdict", verdict=record.verdict.value, exit=self.exit_status,
                          line=self.line, report=str(report), run_json=str(self.run_json))
 
-    def stop_prepared(self) -> None:
+    def stop_prepared(self, how: str = pipeline.ENDED) -> None:
         prepared, self._prepared = self._prepared, None
         if prepared is not None:
-            prepared.close()
+            prepared.close(how)
+
+    def _close_target(self, how: str) -> None:
+        target, self._target = self._target, None
+        if target is not None:
+            close_target(target, self.ledger, how)
 
     def close(self) -> None:
         """Release what this process opened; idempotent."""
-        target, self._target = self._target, None
-        if target is not None:
-            target.close()
-        self.stop_prepared()
+        how = ("stopped after the run was interrupted" if signals.received()
+               else "stopped at the end of the run")
+        self._close_target(how)
+        self.stop_prepared(how)
         self.journal.close()
         self.events.close()
 

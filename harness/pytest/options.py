@@ -39,6 +39,8 @@ class GoliveOptions:
     reports: Path | None
     no_prepare: bool
     events: Path | None
+    parent: int | None  # golive run's pid: stop when it is gone
+    smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -69,10 +71,25 @@ def add_options(parser: pytest.Parser) -> None:
         help="do not prepare staging (tests of golive itself); such a run is always NO-GO",
     )
     group.addoption(
+        "--golive-smoke",
+        action="store_true",
+        default=False,
+        help="post-go-live smoke: run only @readonly scenarios, against production, "
+             "preparing nothing (`golive smoke`)",
+    )
+    group.addoption(
         "--golive-events",
         metavar="PATH",
         default=None,
         help="append progress events as JSON lines to PATH (used by `golive run`)",
+    )
+    group.addoption(
+        "--golive-parent",
+        metavar="PID",
+        type=int,
+        default=None,
+        help="stop the run (as on SIGTERM) when process PID is no longer pytest's parent "
+             "(used by `golive run`)",
     )
 
 
@@ -93,6 +110,8 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         reports=(base / reports) if reports else None,
         no_prepare=bool(config.getoption("golive_no_prepare")),
         events=(base / events) if events else None,
+        smoke=bool(config.getoption("golive_smoke")),
+        parent=config.getoption("golive_parent"),
     )
 
 

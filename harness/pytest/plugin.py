@@ -24,12 +24,14 @@ from pytest_bdd.parser import Feature, Scenario, Step
 from common.errors import GoliveError
 from harness.checklists import Checklists, load_checklists
 from harness.config import Profile, load_profile
+from harness.pytest import signals
 from harness.pytest.collect import Validator, template_of
 from harness.pytest.context import GoliveContext
 from harness.pytest.lifecycle import Run
 from harness.pytest.options import GoliveOptions, add_options, is_active, read_options
 from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
 from harness.record import new_run_id
+from harness.smoke import READONLY_TAG
 from steps import MODULES
 
 PLUGIN = "golive-run"
@@ -46,10 +48,13 @@ def pytest_configure(config: pytest.Config) -> None:
     profile, checklists = _load(options)
     for item_id in sorted(checklists.ids):  # scenario tags become marks: --strict-markers
         config.addinivalue_line("markers", f"{item_id}: checklist item {item_id}")
+    config.addinivalue_line("markers", f"{READONLY_TAG}: safe against production "
+                                       "(writes nothing): run by golive smoke")
     _load_steps(config, profile)
     if options.explicit and config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(profile.features.dir)]  # no paths given: the profile's features
     config.pluginmanager.register(GolivePlugin(config, options, profile, checklists), PLUGIN)
+    signals.install()
 
 
 def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
@@ -64,9 +69,10 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
 
 
 def _load_steps(config: pytest.Config, profile: Profile) -> None:
-    """golive's step library, then the profile's own step modules (found beside it)."""
+    """golive's step library, then the profile's own step modules. The profile's folder
+    goes on ``sys.path`` so its own modules (steps, a Python adapter) import by name."""
     root = str(profile.root)
-    if profile.features.steps and root not in sys.path:
+    if root not in sys.path:
         sys.path.insert(0, root)
     for name in [*MODULES, *profile.features.steps]:
         try:
@@ -144,6 +150,10 @@ class GolivePlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if template_of(item) is None:
             return
+        if self.run.options.smoke and item.get_closest_marker(READONLY_TAG) is None:
+            reason = "golive: not run: not tagged @readonly, never run against production"
+            mark_not_prepared(item, reason)
+            pytest.skip(reason)
         state = self.run.state()
         if not state.ok:
             reason = f"golive: not run: {state.reason}"
@@ -207,6 +217,12 @@ class GolivePlugin:
                     session.exitstatus = self.run.exit_status
         finally:
             self.run.close()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        try:
+            self.run.release()
+        finally:
+            signals.restore()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         line = self.run.line

@@ -30,6 +30,7 @@ from harness.record import (
     scenario_from_dict,
     scenario_to_dict,
 )
+from harness.targets.base import CapabilityMissing
 
 SCENARIO_PROPERTY = "golive_scenario"
 ACCOUNT_PROPERTY = "golive_account"
@@ -152,6 +153,8 @@ class Recorder:
         """A step returned (``exception`` None) or raised."""
         if exception is None:
             outcome, error = Outcome.PASSED, None
+        elif isinstance(exception, CapabilityMissing):
+            outcome, error = Outcome.NOT_APPLICABLE, f"not applicable: {exception}"
         else:
             failed = isinstance(exception, AssertionError | pytest.fail.Exception)
             outcome, error = (Outcome.FAILED if failed else Outcome.ERROR), \
@@ -218,6 +221,10 @@ class Recorder:
                 running.outcome = Outcome.ERROR
                 running.error = _report_text(report)
             result.outcome = _first_bad(result) or Outcome.ERROR
+            inapplicable = next((s for s in result.steps
+                                 if s.outcome is Outcome.NOT_APPLICABLE), None)
+            if result.outcome is Outcome.NOT_APPLICABLE and inapplicable is not None:
+                result.error = inapplicable.error
             result.error = result.error or _report_text(report)
         elif all(s.outcome is Outcome.PASSED for s in result.steps) and result.steps:
             result.outcome = Outcome.PASSED

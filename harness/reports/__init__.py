@@ -24,6 +24,7 @@ from harness.reports.defects import render_defects
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.latest import update_latest
+from harness.signoff.history import compare_with_previous
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -67,6 +68,7 @@ def write_reports(
     report = record.extras.setdefault("report", {})
     if isinstance(report, dict):
         report["title"] = title
+    record.history = compare_with_previous(record, out_dir.parent)
     record.save(out_dir / "run.json")
     record = record.redacted()  # no credential reaches a report, whatever text carried it
     paths = {

@@ -160,6 +160,7 @@ def _outbound(record: RunRecord) -> dict[str, Any] | None:
                   for m in mails[:MAIL_ROWS]],
         "sinks_calls": [("provisioning (HTTP sink)", _calls(_rows(data.get("http")))),
                         ("payment sandbox", _calls(_rows(data.get("payment"))))],
+        "replayed": _dict(data.get("replayed")) or None,
     }
 
 

@@ -4,7 +4,10 @@ Fail closed: a scenario that was skipped, never ran or was interrupted is
 written as a ``<failure>``, not as ``<skipped>``. CI dashboards count skipped
 tests as "not failed", and a release gate must not let an unverified check
 look green; the message says it was not verified rather than that it broke.
-Undefined steps and crashes are ``<error>``. The ``golive.gate`` testcase
+Undefined steps and crashes are ``<error>``. A scenario NOT APPLICABLE on this
+target (it needs a capability the target lacks) is the one ``<skipped>``: it is
+neither a pass nor a defect, and what it leaves unverified shows where it
+matters — an uncovered critical item fails the ``golive.gate`` testcase, which
 fails unless the run's exit code is 0, so JUnit agrees with the exit code.
 """
 
@@ -53,6 +56,9 @@ def _scenario_case(suite: ET.Element, scenario: ScenarioResult) -> str | None:
     if outcome is Outcome.FAILED:
         _mark(case, "failure", scenario.error or "scenario failed", body)
         return "failure"
+    if outcome is Outcome.NOT_APPLICABLE:
+        _mark(case, "skipped", scenario.error or "not applicable on this target", body)
+        return "skipped"
     if outcome in (Outcome.ERROR, Outcome.UNDEFINED):
         what = "a step has no definition" if outcome is Outcome.UNDEFINED else "scenario crashed"
         _mark(case, "error", scenario.error or what, body)
@@ -108,7 +114,7 @@ def render_junit(record: RunRecord) -> str:
         "tests": str(len(marks)),
         "failures": str(marks.count("failure")),
         "errors": str(marks.count("error")),
-        "skipped": "0",
+        "skipped": str(marks.count("skipped")),
         "time": f"{total:.3f}",
         "timestamp": record.started_at,
     }

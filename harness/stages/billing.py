@@ -12,18 +12,20 @@ import datetime as dt
 from typing import Any
 
 from harness.record import Outcome
+from harness.safety import safe_dsn
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed, identity
 from harness.stages.lockdown import escaped, refresh
-from harness.targets.base import BILL_RUN_FINISHED, view_to_dict
+from harness.started import BILLING_SERVICE
 from harness.targets.loader import open_target
+from harness.targets.views import BILL_RUN_FINISHED, view_to_dict
 
 FINISHED = BILL_RUN_FINISHED
 
 
 def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    keys = [str(k) for k in ctx.profile.bill_run.must_match_production]
-    on_drift = str(getattr(ctx.profile.bill_run, "on_drift", "fail"))
+    keys = list(ctx.profile.bill_run.must_match_production)
+    on_drift = ctx.profile.bill_run.on_drift
     if not keys:
         return Outcome.PASSED, {"compared": {}, "drift": [],
                                 "note": "bill_run.must_match_production names no setting"}
@@ -50,6 +52,10 @@ def config_diff(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     checked = identity(ctx)
     asked = dt.datetime.now()
+    # From here until stop_service confirms it stopped, the billing service is golive's to
+    # stop on any exit path (it runs on its own, so a kill of golive does not end it).
+    ctx.billing = f"billing service of staging {safe_dsn(ctx.profile.environments.staging.dsn)}"
+    ctx.ledger.start(ctx.billing, stop_with=BILLING_SERVICE)
     view = ctx.target.run_bill_run(ctx.run_date)
     ctx.bill_run = view
     ctx.started_at = view.started_at or asked
@@ -77,4 +83,24 @@ def stop_service(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     evidence = {"stop": answered, "status": state, "not_production": checked}
     if state != "stopped":
         raise StageFailed(f"the billing service is {state!r} after stop", evidence)
+    if ctx.billing is not None:
+        ctx.ledger.stop(ctx.billing, "stopped by the stop_service stage")
+        ctx.billing = None
     return Outcome.PASSED, evidence
+
+
+def stop_billing(ctx: StageContext, how: str) -> None:
+    """Stop the billing service if the bill run may have left it running (any exit path
+    of the pipeline between the bill run and stop_service); the ledger says how it went."""
+    what, ctx.billing = ctx.billing, None
+    if what is None:
+        return
+    try:
+        state = ctx.target.billing_service("stop")
+    except Exception as exc:  # noted, never raised: the run is already ending
+        ctx.ledger.stop(what, f"could not be stopped: {type(exc).__name__}: {exc}", ok=False)
+        return
+    if state == "stopped":
+        ctx.ledger.stop(what, how)
+    else:
+        ctx.ledger.stop(what, f"still {state!r} after golive asked it to stop", ok=False)

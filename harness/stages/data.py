@@ -10,7 +10,6 @@ from harness.record import Outcome
 from harness.safety import assert_distinct
 from harness.stages import sanitizing
 from harness.stages.context import StageContext
-from harness.targets.base import BackupLocator
 
 
 class StageFailed(Exception):
@@ -31,10 +30,10 @@ def file_digest(path: Path) -> str:
 
 def locate(ctx: StageContext, make: bool) -> dict[str, Any]:
     """The backup's evidence (with ``sha256``); ``make`` lets the demo generate it."""
-    path = Path(ctx.profile.backup.path)
-    generate = getattr(ctx.profile.backup, "generate", None) if make else None
-    if isinstance(ctx.target, BackupLocator):
-        return ctx.target.locate_backup(path, generate, ctx.run_date)
+    path = ctx.profile.backup.path
+    if ctx.target.backup is not None:
+        generate = ctx.profile.backup.generate if make else None
+        return ctx.target.backup.locate(path, generate, ctx.run_date)
     if not path.is_file():
         raise StageFailed(f"backup.path {path}: no such file (the pre-bill-run backup of "
                           "production must exist before golive can restore it)")

@@ -7,7 +7,8 @@ one whose host and port is not a sink has escaped, and lock-down fails before
 anything is billed. After the bill run, ``outbound_check`` compares what the
 sinks received with what the platform says it sent (see `harness.outbound`).
 Everything lands in ``record.extras["outbound"]``, whose shape is documented
-in `harness.outbound`.
+in `harness.outbound`. A target without the outbound capability cannot be
+locked down: the stage is SKIPPED, which the gate never passes.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed, identity
-from harness.targets.base import InvoiceMails, PaymentSandboxes, Target
+from harness.targets.base import Target, require
 
-__all__ = ["escaped", "lockdown", "outbound_check", "refresh", "stop"]
+__all__ = ["CAPTURES", "captures", "escaped", "lockdown", "outbound_check", "refresh",
+           "replay", "stop"]
 
 
 def _sinks(ctx: StageContext) -> dict[str, str]:
@@ -43,7 +45,7 @@ def escaped(target: Target, sinks: dict[str, str] | None = None) -> list[str]:
     URL, as in ``extras["outbound"]["sinks"]``; without it, anywhere but this machine)."""
     allowed = sink_addresses(sinks) if sinks else None
     found = []
-    for endpoint in target.outbound():
+    for endpoint in require(target.outbound, "outbound").endpoints():
         if allowed is not None:
             found += [e.text for e in unredirected([endpoint], allowed)]
         elif (urlsplit(endpoint.url).hostname or "") not in {"127.0.0.1", "localhost", "::1"}:
@@ -59,29 +61,63 @@ def _mail(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def refresh(ctx: StageContext) -> dict[str, Any]:
-    """Write what the sinks caught so far into ``record.extras["outbound"]``."""
+    """Write what the sinks caught so far into ``record.extras["outbound"]`` (after what a
+    reuse run replays from the preparation, see `replay`)."""
     section: dict[str, Any] = dict(ctx.record.extras.get("outbound") or {})
+    replayed = ctx.replayed
     for sink in ctx.sinks:
         if isinstance(sink, SmtpSink):
-            section["mail"] = [_mail(m) for m in sink.captured()]
+            section["mail"] = replayed.get("mail", []) + [_mail(m) for m in sink.captured()]
         elif isinstance(sink, HttpSink):
-            section["http"] = sink.captured()
+            section["http"] = replayed.get("http", []) + sink.captured()
     if ctx.payment is not None:
-        section["payment"] = ctx.payment.captured()
+        section["payment"] = replayed.get("payment", []) + ctx.payment.captured()
     ctx.record.extras["outbound"] = section
     return section
 
 
-def stop(ctx: StageContext) -> None:
-    """Record the captures one last time, then stop every sink."""
+def stop(ctx: StageContext, how: str = "stopped at the end of the run") -> None:
+    """Record the captures one last time, then stop every sink (noting each in the ledger)."""
     if ctx.sinks or ctx.payment is not None:
         refresh(ctx)
     for sink in ctx.sinks:
         sink.stop()
+        ctx.ledger.stop(_sink_name(sink), how)
     ctx.sinks.clear()
     if ctx.payment is not None:
         ctx.payment.stop()
+        ctx.ledger.stop(f"payment sandbox {ctx.payment.url}", how)
         ctx.payment = None
+
+
+def _sink_name(sink: Any) -> str:
+    return f"{'SMTP' if isinstance(sink, SmtpSink) else 'HTTP'} sink {sink.url}"
+
+
+# What a preparation keeps of the sinks' captures for a later reuse run (`replay`).
+CAPTURES = ("mail", "http", "payment", "expected", "invoices")
+
+
+def captures(ctx: StageContext) -> dict[str, Any]:
+    """What the sinks received while staging was prepared (after ``outbound_check``)."""
+    section = ctx.record.extras.get("outbound") or {}
+    return {key: section[key] for key in CAPTURES if key in section}
+
+
+def replay(ctx: StageContext, kept: dict[str, Any], prepared_at: str | None,
+           run_id: str | None) -> dict[str, Any]:
+    """A reuse run bills nothing, so its fresh sinks receive nothing from the bill run:
+    what the sinks of the preparation received (kept with the reuse marker) is put back
+    as this run's evidence, marked as replayed, and anything this run's sinks receive
+    (payments taken by scenarios) is added after it."""
+    ctx.replayed = {key: list(kept.get(key) or []) for key in ("mail", "http", "payment")}
+    section = refresh(ctx)
+    for key in ("expected", "invoices"):
+        if key in kept:
+            section[key] = kept[key]
+    section["replayed"] = {"prepared_at": prepared_at, "run_id": run_id,
+                           **{key: len(ctx.replayed[key]) for key in ctx.replayed}}
+    return section
 
 
 def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
@@ -98,27 +134,36 @@ def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
 
 
 def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
-    if not bool(getattr(getattr(ctx.profile, "lockdown", None), "enabled", True)):
+    if not ctx.profile.lockdown.enabled:
         return Outcome.SKIPPED, {"enabled": False, "reason": "lockdown disabled in profile: "
                                  "outbound channels still point where production's do"}
+    outbound = ctx.target.outbound
+    if outbound is None:
+        return Outcome.SKIPPED, {"enabled": True, "reason": "the target has no outbound "
+                                 "capability: golive can neither point its channels at sinks "
+                                 "nor confirm that nothing escapes"}
     checked = identity(ctx)  # redirecting writes to staging's configuration
-    endpoints = ctx.target.outbound()
+    endpoints = outbound.endpoints()
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
+    ctx.ledger.start(_sink_name(smtp))
     http = HttpSink().start()
     ctx.sinks.append(http)
+    ctx.ledger.start(_sink_name(http))
     mapping: dict[str, str] = {}
     for endpoint in endpoints:
         if endpoint.kind == "mail":
             mapping[endpoint.name] = smtp.url
         elif endpoint.kind == "payment":
-            if ctx.payment is None and isinstance(ctx.target, PaymentSandboxes):
-                ctx.payment = ctx.target.start_payment_sandbox()
+            if ctx.payment is None:
+                ctx.payment = outbound.start_payment_sandbox()
+                if ctx.payment is not None:
+                    ctx.ledger.start(f"payment sandbox {ctx.payment.url}")
             base = ctx.payment.url if ctx.payment is not None else http.url
             mapping[endpoint.name] = base + urlsplit(endpoint.url).path
         else:  # provisioning and anything else that speaks HTTP
             mapping[endpoint.name] = f"{http.url}/{endpoint.name.replace(':', '/')}"
-    redirected = ctx.target.redirect_outbound(mapping) if mapping else {}
+    redirected = outbound.redirect(mapping) if mapping else {}
     ctx.redirected = {name: {"from": public_url(str(r.get("from", ""))),
                              "to": public_url(str(r.get("to", "")))}
                       for name, r in redirected.items()}
@@ -126,7 +171,7 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
              "payment": ctx.payment.url if ctx.payment is not None else http.url}
     ctx.record.extras["outbound"] = {"sinks": sinks, "redirected": ctx.redirected,
                                      "escaped": [], "escapes": []}
-    found = unredirected(ctx.target.outbound(), sink_addresses(sinks))
+    found = unredirected(outbound.endpoints(), sink_addresses(sinks))
     section = _record_escapes(ctx, found)
     evidence = {"redirected": ctx.redirected, "sinks": sinks, "escaped": section["escaped"],
                 "not_production": checked}
@@ -137,15 +182,18 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def expected(ctx: StageContext) -> Expected:
-    """What the bill run says it sent, from the target."""
+    """What the bill run says it sent, from the target (None: the target cannot say)."""
     run = ctx.bill_run
     if run is None:
         raise StageFailed("no bill run to check the sinks against", {})
-    provisioning = [r for r in ctx.target.provisioning_requests(bill_run_id=run.id)
-                    if r.status == "sent"]
-    payments = ctx.target.payments(bill_run_id=run.id)
+    provisioning = payments = None
+    if ctx.target.provisioning is not None:
+        provisioning = len([r for r in ctx.target.provisioning.requests(bill_run_id=run.id)
+                            if r.status == "sent"])
+    if ctx.target.payments is not None:
+        payments = len(ctx.target.payments.payments(bill_run_id=run.id))
     return Expected(bill_run=run.id, invoices=int(run.invoices),
-                    provisioning=len(provisioning), payments=len(payments))
+                    provisioning=provisioning, payments=payments)
 
 
 def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
@@ -154,21 +202,23 @@ def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if not ctx.sinks:
         return Outcome.SKIPPED, {"reason": "lock-down did not run: nothing was captured, so "
                                  "nothing sent can be confirmed"}
+    outbound = require(ctx.target.outbound, "outbound")  # lock-down ran: the target has it
     want = expected(ctx)
     section = refresh(ctx)
-    found = unredirected(ctx.target.outbound(), sink_addresses(_sinks(ctx)))
+    found = unredirected(outbound.endpoints(), sink_addresses(_sinks(ctx)))
     found = [Escape(e.kind, e.name, e.url, e.reason, "after the bill run") for e in found]
     found += shortfalls(want, section)
     section = _record_escapes(ctx, found)
     section["expected"] = want.to_dict()
-    if isinstance(ctx.target, InvoiceMails) and ctx.bill_run is not None:
+    mails = outbound.invoice_mails(ctx.bill_run.id) if ctx.bill_run is not None else None
+    if mails is not None:
         # whom each invoice should have gone to, as staging had it right after the bill
         # run (scenarios may change contacts later); masked and digested, never the address
         section["invoices"] = [
             {"invoice": m.invoice, "account": m.account,
              "contact": mask_address(m.contact) if m.contact else None,
              "contact_digest": digest(m.contact) if m.contact else None}
-            for m in ctx.target.invoice_mails(ctx.bill_run.id)]
+            for m in mails]
     evidence = {"expected": want.to_dict(),
                 "captured": {"mail": len(section.get("mail") or []),
                              "http": len(section.get("http") or []),

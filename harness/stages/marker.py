@@ -4,6 +4,13 @@ Written only at the end of a successful preparation and removed before any
 new one starts, so a half-prepared staging database is never reused. It lives
 in the profile's state folder (``report.state_dir``) under a key of the staging
 database.
+
+It also keeps what golive's sinks received while staging was prepared
+(``outbound``: the invoice emails, provisioning calls and payment attempts of
+the bill run, already masked as in the run record): a reuse run bills nothing,
+so that is the only evidence of what the bill run sent, and the reuse run
+replays it (`harness.stages.lockdown.replay`) instead of failing every
+lock-down and provisioning item for want of traffic.
 """
 
 from __future__ import annotations
@@ -30,11 +37,13 @@ def clear(profile: Profile) -> None:
     marker_path(profile).unlink(missing_ok=True)
 
 
-def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any]) -> Path:
+def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
+          outbound: dict[str, Any] | None = None, run_id: str | None = None) -> Path:
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {**key, "prepared_at": now().isoformat(),
-            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages}
+    data = {**key, "prepared_at": now().isoformat(), "run_id": run_id,
+            "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
+            "outbound": outbound}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(redact_data(data), indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

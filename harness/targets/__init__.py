@@ -1,31 +1,7 @@
-"""Target adapters: how golive reaches the platform under test (see base.py)."""
+"""Target adapters: how golive reaches the platform under test.
 
-from __future__ import annotations
-
-from harness.targets.base import (
-    AccountView,
-    BillRunView,
-    EventView,
-    InvoiceView,
-    OutboundEndpoint,
-    PackageView,
-    PoolView,
-    Target,
-    TargetError,
-    TransactionView,
-)
-from harness.targets.loader import open_target
-
-__all__ = [
-    "AccountView",
-    "BillRunView",
-    "EventView",
-    "InvoiceView",
-    "OutboundEndpoint",
-    "PackageView",
-    "PoolView",
-    "Target",
-    "TargetError",
-    "TransactionView",
-    "open_target",
-]
+`base` holds the `Target` protocol (the core), `capabilities` the optional
+parts, `views` the answers; `loader.open_target` builds the profile's target
+(`demo`, `sql`, or a Python adapter). Nothing is imported here, so that
+`harness.config` can load `sql_catalog` without loading the targets.
+"""

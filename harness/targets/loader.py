@@ -2,35 +2,37 @@
 
 A Python adapter is named by dotted path ``package.module:ClassName`` in
 ``target.adapter`` and constructed as ``ClassName(profile, environment, options)``
-with ``target.options`` (a mapping, {} when absent); it must provide every
-method of `harness.targets.base.Target`.
+with ``target.options``. It must provide the core of `harness.targets.base.Target`
+(the attributes ``name``, ``environment``, ``release`` and the core methods);
+each capability attribute it lacks is None — the target cannot answer that —
+and each one it has must provide its protocol's methods.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, cast
+from typing import cast
 
-from harness.targets.base import Target, TargetError
-from harness.targets.sql import section
+from harness.config import DemoTargetConfig, Profile, PythonTargetConfig, SqlTargetConfig
+from harness.targets.base import CAPABILITIES, Target, TargetError
+from harness.targets.sql import SqlTarget
 
-KINDS = ("demo", "sql", "python")
+CORE_ATTRIBUTES = ("name", "environment", "release")
+CORE_METHODS = ("account", "packages", "transactions", "invoices", "events", "billing_settings",
+                "latest_bill_run", "restore", "run_bill_run", "billing_service", "close")
 
 
-def open_target(profile: Any, environment: str = "staging") -> Target:
+def open_target(profile: Profile, environment: str = "staging") -> Target:
     """The target of ``profile`` in ``environment`` ("staging" or "production")."""
-    kind = str(getattr(profile.target, "kind", "") or "")
-    if kind == "demo":
+    config = profile.target
+    if isinstance(config, DemoTargetConfig):
+        # here, not at the top: only a demo profile pays for loading the demo platform
         from harness.targets.demo import DemoTarget
 
         return DemoTarget(profile, environment)
-    if kind == "sql":
-        from harness.targets.sql import SqlTarget
-
+    if isinstance(config, SqlTargetConfig):
         return SqlTarget(profile, environment)
-    if kind == "python":
-        return _adapter(profile, environment)
-    raise TargetError(f"target.kind: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    return _adapter(profile, config, environment)
 
 
 def load_adapter_class(path: str) -> type:
@@ -48,26 +50,36 @@ def load_adapter_class(path: str) -> type:
     return cls
 
 
-def _adapter(profile: Any, environment: str) -> Target:
-    path = str(getattr(profile.target, "adapter", "") or "")
-    if not path:
-        raise TargetError("target.kind is python but target.adapter (package.module:ClassName) "
-                          "is not set")
-    cls = load_adapter_class(path)
-    target = cls(profile, environment, section(profile.target, "options"))
-    missing = [name for name in _PROTOCOL_METHODS if not callable(getattr(target, name, None))]
+def _adapter(profile: Profile, config: PythonTargetConfig, environment: str) -> Target:
+    cls = load_adapter_class(config.adapter)
+    adapter = cls(profile, environment, dict(config.options))
+    where = f"target.adapter {config.adapter}: {cls.__name__}"
+    missing = [name for name in CORE_METHODS if not callable(getattr(adapter, name, None))]
     if missing:
-        raise TargetError(f"target.adapter {path}: {cls.__name__} lacks the Target method(s) "
-                          f"{', '.join(missing)}")
-    absent = [name for name in ("name", "environment", "release") if not hasattr(target, name)]
+        raise TargetError(f"{where} lacks the Target method(s) {', '.join(missing)}")
+    absent = [name for name in CORE_ATTRIBUTES if not hasattr(adapter, name)]
     if absent:
-        raise TargetError(f"target.adapter {path}: {cls.__name__} lacks the Target "
-                          f"attribute(s) {', '.join(absent)}")
-    # Only the core is required: the optional questions (payments, portals, …) are
-    # asked by the features that need them, which fail naming the missing method.
-    return cast(Target, target)
+        raise TargetError(f"{where} lacks the Target attribute(s) {', '.join(absent)}")
+    for name, protocol in CAPABILITIES.items():
+        if not hasattr(adapter, name):
+            try:
+                setattr(adapter, name, None)  # the adapter cannot answer this
+            except AttributeError:  # __slots__: it must say so itself
+                raise TargetError(f"{where} has no attribute {name} and takes none: set "
+                                  f"{name} = None in the class") from None
+            continue
+        capability = getattr(adapter, name)
+        if capability is None:
+            continue
+        lacking = [m for m in _members(protocol) if not callable(getattr(capability, m, None))]
+        if lacking:
+            raise TargetError(f"{where}: its {name} lacks {', '.join(lacking)} "
+                              f"(see harness.targets.capabilities.{protocol.__name__}), "
+                              f"or set {name} to None")
+    return cast(Target, adapter)
 
 
-_PROTOCOL_METHODS = ("account", "packages", "transactions", "invoices", "bucket_pool", "events",
-                     "billing_settings", "latest_bill_run", "outbound", "restore",
-                     "run_bill_run", "billing_service", "redirect_outbound", "close")
+def _members(protocol: type) -> list[str]:
+    """The methods a capability protocol asks for."""
+    return sorted(name for name, value in vars(protocol).items()
+                  if callable(value) and not name.startswith("_"))

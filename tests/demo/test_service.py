@@ -6,20 +6,26 @@ Real detached processes through ``python -m demo``, on SQLite and real PostgreSQ
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from demo import paths
+from demo import paths, service
 from demo.db import make_engine
 from demo.models import BillRun, BillRunRequest, EventLog
+from demo.releases import get_release
 from tests.demo.test_backup import build_db
 
 
@@ -183,3 +189,68 @@ def test_service_start_refuses_bad_input_before_spawning(tmp_path: Path, home: P
     assert unknown.returncode == 2
     assert "unknown demo release '9.9'" in unknown.stderr
     assert not (home / "service").exists() and not list(home.glob("*.pid"))
+
+
+def _interrupt_when(found: Callable[[], bool]) -> threading.Thread:
+    """Ctrl-C this process (a real SIGINT) as soon as ``found()`` holds."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while not found() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def _service_processes(home: Path) -> list[int]:
+    """Live ``demo service run`` processes started with this test's DEMO_HOME."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if (entry.name.isdigit() and b"service\0run" in (entry / "cmdline").read_bytes()
+                    and f"DEMO_HOME={home}".encode() in (entry / "environ").read_bytes()
+                    and not gone(int(entry.name))):
+                found.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def test_an_interrupted_start_leaves_no_service(sqlite_url: str, home: Path) -> None:
+    """Ctrl-C while the service starts: the half-started service is ended, not orphaned."""
+    build_db(sqlite_url)
+    watcher = _interrupt_when(lambda: bool(_service_processes(home)))
+    with pytest.raises(KeyboardInterrupt):
+        service.start(sqlite_url, get_release("1.1"), poll=0.2)
+    watcher.join()
+    deadline = time.monotonic() + 15
+    while _service_processes(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _service_processes(home) == []
+    assert not service.status(sqlite_url).running
+
+
+def test_an_interrupted_bill_run_request_is_cancelled(sqlite_url: str, home: Path,
+                                                      stop_after: list[str]) -> None:
+    """Ctrl-C while waiting for a queued bill run: a later service must not run it."""
+    build_db(sqlite_url)
+    stop_after.append(sqlite_url)
+    service.start(sqlite_url, get_release("1.1"), poll=30)  # it will not look for a while
+    engine = make_engine(sqlite_url)
+
+    def queued() -> bool:
+        with Session(engine) as s:
+            return s.scalars(select(BillRunRequest)).first() is not None
+
+    watcher = _interrupt_when(queued)
+    with pytest.raises(KeyboardInterrupt):
+        service.request_bill_run(sqlite_url, dt.date(2026, 11, 1))
+    watcher.join()
+    with Session(engine) as s:
+        [request] = s.scalars(select(BillRunRequest)).all()
+        assert request.status == "failed"
+        assert request.message == "cancelled: the caller was interrupted before it ran"
+    engine.dispose()

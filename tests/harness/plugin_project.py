@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness.record import Outcome, RunRecord, StageResult
-from harness.targets import open_target
+from harness.targets.loader import open_target
 
 PROFILE = """\
 name: plugin test
@@ -83,11 +83,11 @@ FAKE_TARGET = '''
 from decimal import Decimal
 import datetime as dt
 
-from harness.targets.base import AccountView
+from harness.targets.views import AccountView
 
 
 class FakeTarget:
-    """An in-memory staging system: enough of the Target protocol for the steps."""
+    """An in-memory staging system: the core of the Target protocol, no capability."""
 
     name = "fake"
 
@@ -104,15 +104,12 @@ class FakeTarget:
     def packages(self, ref): return []
     def transactions(self, ref, bill_run_id=None): return []
     def invoices(self, ref, bill_run_id=None): return []
-    def bucket_pool(self, ref, bill_run_id=None): return None
     def events(self, since, levels=("ERROR",)): return []
     def billing_settings(self): return {}
     def latest_bill_run(self): return None
-    def outbound(self): return []
     def restore(self, backup): return {}
     def run_bill_run(self, run_date): raise NotImplementedError
     def billing_service(self, action): return "stopped"
-    def redirect_outbound(self, mapping): return {}
     def close(self): pass
 '''
 
@@ -211,7 +208,7 @@ class Prepared:
     target: Any
     closed: list[bool] = field(default_factory=list)
 
-    def close(self) -> None:
+    def close(self, how: str = "stopped at the end of the run") -> None:
         self.closed.append(True)
         self.target.close()
 
@@ -228,7 +225,7 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
     """Replace harness.pipeline.prepare: records its stages, counts calls in ``calls``."""
 
     def prepare(profile: Any, record: RunRecord, reuse: bool = False, progress: Any = None,
-                on_stage: Any = None) -> Prepared:
+                on_stage: Any = None, on_start: Any = None, ledger: Any = None) -> Prepared:
         with calls.open("a", encoding="utf-8") as out:
             out.write("prepare\n")
         if fail is not None:

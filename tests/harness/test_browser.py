@@ -1,4 +1,4 @@
-"""The browser wrapper (harness.browser) and the demo target's portals (DemoPortals).
+"""The browser wrapper (harness.browser) and the demo target's portals capability.
 
 Real parts only: the system's Chromium, the demo's PortalServer on a small
 hand-built SQLite database (tests.demo.portal_fixtures).
@@ -6,17 +6,20 @@ hand-built SQLite database (tests.demo.portal_fixtures).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from common.errors import EnvironmentProblem
 from harness.browser import Browser, chromium_path
+from harness.targets.capabilities import Portals
 from harness.targets.demo import DemoTarget
-from harness.targets.portal import PortalAccess
 from tests.demo.portal_fixtures import ADA, PASSWORD, POOL_CHILD, build_portal_db
+from tests.harness.target_profiles import demo_profile
 
 pytest.importorskip("playwright.sync_api")
 
@@ -31,20 +34,12 @@ def test_missing_chromium_names_what_to_install(tmp_path: Path,
         chromium_path(None)
 
 
-class _Profile:
-    """The two pieces of a profile DemoTarget reads: environments and target.release."""
-
-    def __init__(self, url: str) -> None:
-        env = type("Env", (), {"dsn": url, "staging": True})()
-        self.environments = type("Envs", (), {"staging": env, "production": None})()
-        self.target = type("T", (), {"kind": "demo", "release": "1.1"})()
-
-
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTarget]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('portal') / 'demo.db'}"
+    root = tmp_path_factory.mktemp("portal")
+    url = f"sqlite:///{root / 'demo.db'}"
     build_portal_db(url).engine.dispose()
-    demo = DemoTarget(_Profile(url))
+    demo = DemoTarget(demo_profile(root, url))
     yield demo
     demo.close()
 
@@ -56,35 +51,43 @@ def browser() -> Iterator[Browser]:
     chromium.close()
 
 
+def _listening(url: str) -> bool:
+    parts = urlsplit(url)
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex((parts.hostname or "", parts.port or 80)) == 0
+
+
 def test_demo_target_starts_its_portals_once_and_close_stops_them(target: DemoTarget) -> None:
-    import urllib.error
     import urllib.request
 
-    assert isinstance(target, PortalAccess)
-    first = target.portals()
-    assert target.portals() == first  # one server per process, not one per call
+    assert isinstance(target.portals, Portals)
+    first = target.portals.urls()
+    assert target.portals.urls() == first  # one server per process, not one per call
     with urllib.request.urlopen(first.customer_url + "/login") as answer:
         assert answer.status == 200
-    target.close()  # DemoTarget.close() stops the portals too (chained by the mixin)
-    with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(first.customer_url + "/login", timeout=5)
-    again = target.portals()  # started again on demand after a close
+    assert _listening(first.customer_url)
+    target.close()  # DemoTarget.close() stops the portal server, then the engine
+    assert not _listening(first.customer_url)  # the port is closed
+    target.close()  # idempotent
+    again = target.portals.urls()  # started again on demand after a close
     assert again.customer_url.startswith("http://127.0.0.1:")
 
 
 def test_reads_the_portals_are_compared_with(target: DemoTarget) -> None:
-    contact = target.contact(ADA)
+    portals = target.portals
+    contact = portals.contact(ADA)
     assert contact is not None and contact.name == "Ada Lovelace"
-    tickets = target.tickets(ADA)
-    assert tickets and tickets[0].account == ADA and target.ticket(tickets[0].id) == tickets[0]
-    usage = target.usage(POOL_CHILD)
+    tickets = portals.tickets(ADA)
+    assert tickets and tickets[0].account == ADA and portals.ticket(tickets[0].id) == tickets[0]
+    usage = portals.usage(POOL_CHILD)
     assert usage.calls > 0 and usage.minutes > 0
 
 
 def test_fresh_context_per_session_and_screenshot_in_run_dir(
     browser: Browser, target: DemoTarget, tmp_path: Path
 ) -> None:
-    urls = target.portals()
+    urls = target.portals.urls()
     first = browser.session(tmp_path / "shots", "features/x.feature::logged in")
     page: Any = first.page
     page.goto(urls.customer_url + "/login")

@@ -84,7 +84,7 @@ def make(tmp_path: Path, **files: str) -> Path:
 
 def test_the_shipped_checklists_hold_the_seeds_functions_and_notice() -> None:
     checklists = load_checklists(ROOT / "checklists")
-    assert [item.id for item in checklists.items] == SEED_TWELVE + ADDED
+    assert [item.id for item in checklists.items] == SEED_TWELVE + ADDED + RELEASE_1_1
     assert all(item.critical for item in checklists.items)
     assert any("provisions to an external system" in n for n in checklists.notices)
     assert checklists.item("CF-PROV-01").provisions_externally
@@ -148,3 +148,55 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+RELEASE_1_1 = ["REL-CREDIT-01", "REL-PERM-01"]
+
+
+def test_the_release_notes_of_1_1_are_checklist_items() -> None:
+    checklists = load_checklists(ROOT / "checklists")
+    assert checklists.releases == {"1.1": f"{_shown(ROOT / 'checklists')}/release-1.1.yaml"}
+    notes = {i.id: i.change for i in checklists.items if i.change}
+    assert notes == {"REL-CREDIT-01": "feature", "REL-PERM-01": "changed"}
+    [change] = checklists.billing_changes
+    assert change.accounts == ["A000050"] and change.checks == ["balance"]
+    # every note is verified by a scenario of the shipped features
+    features = "\n".join(p.read_text() for p in (ROOT / "features").glob("*.feature"))
+    assert all(f"@{item}" in features for item in RELEASE_1_1)
+
+
+RELEASE_ITEM = """\
+release: "2.0"
+items:
+  - id: REL-EXPORT-01
+    change: feature
+    title: Invoices export to PDF
+    why: new
+    critical: false
+    severity: low
+    owner: billing
+    mode: manual
+"""
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("release_2.1", RELEASE_ITEM, "release-2.1.yaml:1: release: '2.0' does not match the file "
+                                  "name (release-2.1.yaml): write release: \"2.1\""),
+    ("release_2.0", RELEASE_ITEM.replace("    change: feature\n", ""),
+     "release-2.0.yaml:3: items[0]: a release note's item says what it is"),
+    ("notes", RELEASE_ITEM, "notes.yaml:1: release: release notes belong in a file named "
+                            "release-<version>.yaml"),
+])
+def test_release_notes_files_are_checked(tmp_path: Path, name: str, text: str,
+                                         words: str) -> None:
+    make(tmp_path, **{name: text})
+    with pytest.raises(ConfigError) as info:
+        load_checklists(tmp_path)
+    assert words in str(info.value)
+
+
+def test_a_release_notes_file_loads_with_its_items(tmp_path: Path) -> None:
+    make(tmp_path, **{"release_2.0": RELEASE_ITEM})
+    checklists = load_checklists(tmp_path)
+    assert checklists.releases == {"2.0": f"{_shown(tmp_path)}/release-2.0.yaml"}
+    assert checklists.item("REL-EXPORT-01").mode == "manual"

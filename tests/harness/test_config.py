@@ -17,11 +17,28 @@ import pytest
 from common.errors import ConfigError, EnvironmentProblem, Problem, SafetyError, redact
 from common.yamlsource import parse_yaml
 from harness.checklists import load_checklists
-from harness.config import DemoTarget, Dsn, Profile, PythonTarget, SqlTarget, load_profile
+from harness.config import (
+    DemoTargetConfig,
+    Dsn,
+    Profile,
+    PythonTargetConfig,
+    SqlTargetConfig,
+    load_profile,
+)
 from harness.severity import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = Path(__file__).parent / "bad_inputs"
+# the core queries every SQL target has (the SQL itself is not run here)
+CORE_QUERIES = """\
+    account: SELECT balance FROM accounts WHERE number = :ref AND note <> '?'
+    packages: SELECT 1
+    transactions: SELECT 1
+    invoices: SELECT 1
+    events: SELECT 1
+    billing_settings: SELECT 1
+    latest_bill_run: SELECT 1
+"""
 SECRET_ENV = {"PGPASSWORD": "s3cret"}
 
 GOOD = """\
@@ -91,7 +108,7 @@ def test_every_bad_input_has_an_expected_message() -> None:
 def test_the_shipped_profile_loads_as_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     profile = load_profile()  # ./golive.yaml by default
-    assert isinstance(profile.target, DemoTarget)
+    assert isinstance(profile.target, DemoTargetConfig)
     assert profile.target.release == "1.1"
     assert profile.path == ROOT / "golive.yaml"
     assert profile.environments.staging.staging is True
@@ -122,7 +139,7 @@ def test_relative_paths_and_sqlite_files_are_relative_to_the_profile(
 def test_overrides_set_keys_from_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     profile = load_profile(path, {"target.release": "1.1-yearly-one-month"}, env=SECRET_ENV)
-    assert isinstance(profile.target, DemoTarget)
+    assert isinstance(profile.target, DemoTargetConfig)
     assert profile.target.release == "1.1-yearly-one-month"
     nested = load_profile(path, {"bill_run": {"on_drift": "warn"}}, env=SECRET_ENV)
     assert nested.bill_run.on_drift == "warn"
@@ -147,15 +164,14 @@ def test_sql_target_with_named_queries(tmp_path: Path) -> None:
   kind: sql
   release: "7.2"
   queries:
-    account_balance: SELECT balance FROM accounts WHERE name = :account AND note <> '?'
-  commands:
+""" + CORE_QUERIES + """  commands:
     bill_run: billing-cli run --date {date}
 """)
     profile = load_profile(write(tmp_path, text), env=SECRET_ENV)
-    assert isinstance(profile.target, SqlTarget)
-    assert profile.target.queries["account_balance"].endswith("note <> '?'")
+    assert isinstance(profile.target, SqlTargetConfig)
+    assert profile.target.queries["account"].endswith("note <> '?'")
     assert profile.target.commands["bill_run"] == "billing-cli run --date {date}"
-    assert profile.target_dsn() is profile.environments.staging.dsn
+    assert profile.target.dsn is None  # the target reads the staging database
 
 
 def test_python_adapter_target_takes_free_options(tmp_path: Path) -> None:
@@ -165,7 +181,7 @@ def test_python_adapter_target_takes_free_options(tmp_path: Path) -> None:
   options: {api_url: "https://staging.example/api", retries: 3}
 """)
     profile = load_profile(write(tmp_path, text), env=SECRET_ENV)
-    assert isinstance(profile.target, PythonTarget)
+    assert isinstance(profile.target, PythonTargetConfig)
     assert profile.target.adapter == "mycompany.golive_adapter:PlatformTarget"
     assert profile.target.options == {"api_url": "https://staging.example/api", "retries": 3}
 
@@ -174,8 +190,8 @@ def test_a_sql_target_reading_production_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("  kind: demo\n", """\
   kind: sql
   dsn: postgresql://reader:${PGPASSWORD}@db.prod.example:5432/billing
-  queries: {balance: "SELECT 1"}
-""")
+  queries:
+""" + CORE_QUERIES)
     [problem] = problems_of(write(tmp_path, text))
     assert (problem.line, problem.key) == (4, "target.dsn")
     assert "production" in problem.message

@@ -35,6 +35,10 @@ from tests.pg import PgServer, clone_server, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLIVE = str(Path(sys.executable).parent / "golive")
+DATA = Path(__file__).parent / "data"
+# the example SQL target (tests/harness/data/sql_profile.yaml) and what its commands need
+SQL_TARGET = yaml.safe_load((DATA / "sql_profile.yaml").read_text(encoding="utf-8"))["target"]
+SQL_ENV = {"PYTHON": sys.executable, "HERE": str(DATA)}
 
 
 def profile(staging: str, production: str) -> Any:
@@ -125,7 +129,7 @@ def test_sqlite_staging_that_is_production_is_refused_before_any_write(
     with pytest.raises(SafetyError, match="is the production database"):
         target.restore(project / "var" / "backups" / "pre.manifest.json")
     with pytest.raises(SafetyError):
-        target.redirect_outbound({"mail": "smtp://127.0.0.1:2525"})
+        target.outbound.redirect({"mail": "smtp://127.0.0.1:2525"})
     target.close()
     assert digest(production) == before
 
@@ -327,13 +331,13 @@ def test_golive_run_refuses_production_behind_a_port_forward(tcp: PgServer, tmp_
             shutil.copytree(ROOT / folder, tmp_path / folder)
         profile_path = tmp_path / "golive.yaml"
         profile_path.write_text(yaml.safe_dump({
-            "name": "port forward", "target": {"kind": "sql", "queries": {
-                "account": "SELECT name FROM accounts WHERE name = :ref"}},
+            "name": "port forward", "target": SQL_TARGET,
             "environments": {"production": {"dsn": production},
                              "staging": {"dsn": staging, "staging": True}},
             "backup": {"path": "pre.dump"}, "bill_run": {"date": "2026-11-01"}}))
         before = pg_digest(production)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GOLIVE_"))}
+        env.update(SQL_ENV)
         done = subprocess.run([GOLIVE, "run", "--profile", str(profile_path)], cwd=tmp_path,
                               capture_output=True, text=True, env=env, timeout=600, check=False)
         output = done.stdout + done.stderr
@@ -371,13 +375,15 @@ def test_golive_refuses_every_spelling_of_production_with_exit_2(
         (tmp_path / folder).mkdir()
     (tmp_path / "pre.dump").write_bytes(b"")
     (tmp_path / "golive.yaml").write_text(yaml.safe_dump({
-        "name": "spelling", "target": {"kind": "sql", "queries": {"account": "SELECT 1"}},
+        "name": "spelling", "target": SQL_TARGET,
         "environments": {"production": {"dsn": production},
                          "staging": {"dsn": staging, "staging": True}},
         "backup": {"path": "pre.dump"}, "bill_run": {"date": "2026-11-01"},
         "sanitize": {"enabled": True, "scripts": ["pre.dump"]}}))
     before = pg_digest(production)
-    result = CliRunner().invoke(main, ["sanitize", "--profile", str(tmp_path / "golive.yaml")])
+    result = CliRunner().invoke(main, ["sanitize", "--profile", str(tmp_path / "golive.yaml")],
+                                env=SQL_ENV)
     assert result.exit_code == 2, result.output
-    assert "is the production database" in result.output
+    assert "1 problem;" in result.output  # that one, and nothing else wrong with the profile
+    assert "environments.staging.dsn: is the production database" in result.output
     assert pg_digest(production) == before

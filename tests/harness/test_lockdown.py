@@ -1,4 +1,5 @@
-"""The lock-down stage and the after-bill-run escape check, on a fake target."""
+"""The lock-down stage and the after-bill-run escape check, on a fake target whose
+outbound, provisioning and payments capabilities are plain objects (or absent)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,35 +19,35 @@ from harness.record import Outcome, RunRecord
 from harness.stages import lockdown
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
-from harness.targets.base import (
+from harness.targets.base import Target
+from harness.targets.capabilities import PaymentSandbox
+from harness.targets.views import (
     BillRunView,
     InvoiceMailView,
     OutboundEndpoint,
     PaymentView,
     ProvisioningView,
 )
+from tests.harness.target_profiles import demo_profile
 
 
-class FakeTarget:
-    """Outbound endpoints in a dict; ``stuck`` names one redirect_outbound ignores, as a
-    platform with a hard-coded host would."""
+class FakeOutbound:
+    """Outbound endpoints in a dict; ``stuck`` names one redirect ignores, as a platform
+    with a hard-coded host would."""
 
-    name = "fake"
-
-    def __init__(self, stuck: str | None = None, sent: int = 0) -> None:
+    def __init__(self, stuck: str | None = None) -> None:
         self.urls = {
             "mail": "smtp://admin:pw@smtp.mail.isp.example:587",
             "provisioning:tv": "http://prov.isp.example/tv",
             "payment:card:cardpay": "https://gateway.cardpay.example/charge",
         }
         self.stuck = stuck
-        self.sent = sent
 
-    def outbound(self) -> list[OutboundEndpoint]:
+    def endpoints(self) -> list[OutboundEndpoint]:
         return [OutboundEndpoint(name.partition(":")[0], name, url)
                 for name, url in self.urls.items()]
 
-    def redirect_outbound(self, mapping: Mapping[str, str]) -> dict[str, Any]:
+    def redirect(self, mapping: Mapping[str, str]) -> dict[str, Any]:
         done = {}
         for name, new in mapping.items():
             done[name] = {"from": self.urls[name], "to": new}
@@ -55,33 +55,58 @@ class FakeTarget:
                 self.urls[name] = new
         return done
 
-    def provisioning_requests(self, bill_run_id: int | None = None) -> list[ProvisioningView]:
-        return [ProvisioningView("A1", "activate", "tv", "sent", self.urls["provisioning:tv"])
-                for _ in range(self.sent)]
+    def invoice_mails(self, bill_run_id: int) -> list[InvoiceMailView] | None:
+        return [InvoiceMailView("INV-0", "A1", "Person0@example.com", None, bill_run_id),
+                InvoiceMailView("INV-1", "A2", None, None, bill_run_id)]
+
+    def start_payment_sandbox(self) -> PaymentSandbox | None:
+        return None
+
+
+class FakeProvisioning:
+    def __init__(self, outbound: FakeOutbound, sent: int) -> None:
+        self.outbound, self.sent = outbound, sent
+
+    def requests(self, bill_run_id: int | None = None) -> list[ProvisioningView]:
+        url = self.outbound.urls["provisioning:tv"]
+        return [ProvisioningView("A1", "activate", "tv", "sent", url) for _ in range(self.sent)]
+
+
+class FakePayments:
+    def processors(self) -> list[Any]:
+        return []
 
     def payments(self, ref: str | None = None, bill_run_id: int | None = None
                  ) -> list[PaymentView]:
         return []
 
-    def invoice_mails(self, bill_run_id: int) -> list[InvoiceMailView]:
-        return [InvoiceMailView("INV-0", "A1", "Person0@example.com", None, bill_run_id),
-                InvoiceMailView("INV-1", "A2", None, None, bill_run_id)]
+
+class FakeTarget:
+    """The capabilities lock-down asks for; ``outbound=False``: a target without them."""
+
+    name = "fake"
+
+    def __init__(self, stuck: str | None = None, sent: int = 0, outbound: bool = True) -> None:
+        self.outbound = FakeOutbound(stuck) if outbound else None
+        self.provisioning = FakeProvisioning(self.outbound, sent) if self.outbound else None
+        self.payments = FakePayments() if outbound else None
+
+    @property
+    def urls(self) -> dict[str, str]:
+        assert self.outbound is not None
+        return self.outbound.urls
 
 
 @pytest.fixture
 def make_ctx(tmp_path: Path) -> Iterator[Any]:
     made: list[StageContext] = []
-    # lock-down writes to staging, so it first asks whether staging is production
-    environments = SimpleNamespace(
-        staging=SimpleNamespace(dsn=f"sqlite:///{tmp_path}/staging.db", staging=True),
-        production=SimpleNamespace(dsn=f"sqlite:///{tmp_path}/production.db", read_only=True))
+    profile = demo_profile(tmp_path, f"sqlite:///{tmp_path / 'staging.db'}")
 
     def make(target: FakeTarget) -> StageContext:
         record = RunRecord(run_id="r", started_at="2026-11-01T00:00:00", profile="p",
                            target="fake")
-        profile = SimpleNamespace(lockdown=SimpleNamespace(enabled=True),
-                                  environments=environments)
-        ctx = StageContext(profile=profile, record=record, target=target)  # type: ignore[arg-type]
+        # only what lock-down uses of a Target: outbound, provisioning, payments
+        ctx = StageContext(profile=profile, record=record, target=cast(Target, target))
         made.append(ctx)
         return ctx
 
@@ -172,3 +197,25 @@ def test_outbound_check_is_skipped_without_lockdown(make_ctx: Any) -> None:
     ctx = make_ctx(FakeTarget())
     outcome, evidence = lockdown.outbound_check(ctx)
     assert outcome is Outcome.SKIPPED and "nothing sent can be confirmed" in evidence["reason"]
+
+
+def test_a_target_without_outbound_is_not_locked_down_and_never_passes(make_ctx: Any) -> None:
+    ctx = make_ctx(FakeTarget(outbound=False))
+    outcome, evidence = lockdown.lockdown(ctx)
+    assert outcome is Outcome.SKIPPED  # the gate's "stages finished" rule never passes this
+    assert "no outbound capability" in evidence["reason"]
+    assert ctx.sinks == []
+    outcome, evidence = lockdown.outbound_check(ctx)
+    assert outcome is Outcome.SKIPPED
+
+
+def test_counts_a_target_cannot_give_are_unknown_not_zero(make_ctx: Any) -> None:
+    target = FakeTarget()
+    target.provisioning = target.payments = None  # type: ignore[assignment]
+    ctx = make_ctx(target)
+    lockdown.lockdown(ctx)
+    ctx.bill_run = _bill_run(invoices=0)
+    outcome, evidence = lockdown.outbound_check(ctx)
+    assert outcome is Outcome.PASSED, evidence
+    assert evidence["expected"] == {"bill_run": 7, "invoices": 0, "provisioning": None,
+                                    "payments": None}

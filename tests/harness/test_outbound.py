@@ -18,7 +18,7 @@ from harness.outbound import (
 )
 from harness.record import RunRecord
 from harness.reports import render_html
-from harness.targets.base import OutboundEndpoint
+from harness.targets.views import OutboundEndpoint
 
 SINKS = {"smtp": "smtp://127.0.0.1:2525", "http": "http://127.0.0.1:8001",
          "payment": "http://127.0.0.1:8002"}

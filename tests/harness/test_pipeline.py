@@ -3,6 +3,7 @@ config diff, a bill run through the demo's billing service, and stopping it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,11 @@ from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
 from harness.reports.html import render_html
+from harness.stages import marker
+from harness.started import Ledger, read_ledger
+from harness.targets.base import require
+from harness.targets.loader import open_target
+from tests.stopping.project import port_open
 
 PROFILE = """\
 name: pipeline test
@@ -206,12 +212,84 @@ def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
     assert any("was not restored, sanitized or billed again" in n for n in record.notes)
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
 
+    # what the sinks received while staging was prepared is replayed as this run's evidence
+    outbound = record.extras["outbound"]
+    assert outbound["replayed"]["mail"] == first_run.invoices == len(outbound["mail"])
+    assert outbound["replayed"]["http"] == len(outbound["http"]) > 0
+    assert outbound["expected"]["invoices"] == first_run.invoices
+    assert any("replayed as this run's evidence" in n for n in record.notes)
+
     # another release: staging is not what this run needs, so it is prepared again
     record = new_record()
     prepare(write_profile(root, release="1.1-discount-twice"), record, reuse=True).close()
     assert any("prepared for another release" in n for n in record.notes)
     assert {s.outcome for s in record.stages} == {Outcome.PASSED, Outcome.SKIPPED}
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1  # restored
+
+
+def test_reuse_needs_the_captures_of_the_preparation(root: Path) -> None:
+    """A marker without the sinks' captures (an older golive) cannot show what the bill run
+    sent: staging is prepared again, and the note says why."""
+    profile = write_profile(root)
+    prepare(profile, new_record()).close()
+    path = marker.marker_path(profile)
+    data = json.loads(path.read_text())
+    del data["outbound"]
+    path.write_text(json.dumps(data))
+    record = new_record()
+    prepare(profile, record, reuse=True).close()
+    assert not record.reused
+    assert any("kept no record of what the sinks received" in n for n in record.notes)
+
+
+def test_an_interrupt_after_the_bill_run_stops_the_billing_service(root: Path) -> None:
+    profile = write_profile(root)
+    ledger = Ledger(root / "started.jsonl")
+    record = new_record()
+    running: list[str] = []
+
+    def listen(message: str) -> None:
+        if message.endswith("] stop_service …"):
+            target = open_target(profile)
+            try:
+                running.append(target.billing_service("status"))
+            finally:
+                target.close()
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        prepare(profile, record, progress=listen, ledger=ledger)
+    assert running == ["running"]  # the bill run left it running, as the demo does
+    target = open_target(profile)
+    try:
+        assert target.billing_service("status") == "stopped"
+    finally:
+        target.close()
+    stopped = {e.what.rsplit(" ", 1)[0]: e.stopped for e in read_ledger(ledger.path)}
+    assert set(stopped) == {"SMTP sink", "HTTP sink", "payment sandbox",
+                            "billing service of staging"}, stopped
+    assert all(s is not None and s.ok and s.how == "stopped after the run was interrupted"
+               for s in stopped.values()), stopped
+    urls = [e.what.rsplit(" ", 1)[1] for e in read_ledger(ledger.path)]
+    assert not [u for u in urls if "://127.0.0.1" in u and port_open(u)]
+
+
+def test_closing_a_prepared_staging_notes_everything_it_stops(root: Path) -> None:
+    profile = write_profile(root)
+    ledger = Ledger(None)
+    prepared = prepare(profile, new_record(), ledger=ledger)
+    # the demo starts its portals on demand
+    portal = require(prepared.target.portals, "portals").urls().admin_url
+    assert port_open(portal)
+    prepared.close()
+    prepared.close()  # idempotent
+    ended = {what.rsplit(" ", 1)[0]: e.stopped for what, e in ledger.entries.items()}
+    assert ended["billing service of staging"] is not None
+    assert ended["billing service of staging"].how == "stopped by the stop_service stage"
+    assert ended["demo portals"] is not None
+    assert ended["demo portals"].how == "stopped at the end of the run"
+    assert not port_open(portal)
+    assert ledger.running() == []
 
 
 def test_reuse_after_a_failed_preparation_prepares_again(root: Path) -> None:

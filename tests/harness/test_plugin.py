@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from harness.record import Outcome, RunStatus, Verdict
+from harness.record import Coverage, Outcome, RunStatus, Verdict
 from tests.harness.plugin_project import (
     PASSING,
     latest_record,
@@ -223,3 +224,45 @@ def test_interrupted_run_is_no_go(pytester: pytest.Pytester) -> None:
     assert record.status is RunStatus.INTERRUPTED
     assert record.verdict is Verdict.NO_GO
     assert [s.outcome for s in record.scenarios] == [Outcome.INTERRUPTED, Outcome.NOT_RUN]
+
+
+NEEDS_A_CAPABILITY = """\
+Feature: Custom code
+  @CF-PAY-01
+  Scenario: The late-fee action is in place
+    Given the bill run has finished
+    Then the custom action "late_fee" is in place at hook "after_invoice" and enabled
+
+  @CF-BILL-01
+  Scenario: Bob is billed right
+    Given the bill run has finished
+    Then account BOB has balance 10.00
+"""
+
+
+def test_a_step_the_target_cannot_answer_is_not_applicable_everywhere(
+        pytester: pytest.Pytester, calls: Path) -> None:
+    """golive's real custom-action step on a core-only target: NOT APPLICABLE, never passed
+    and never a crash; the critical item it was to verify is UNCOVERED (NO-GO), saying why."""
+    root = write_project(pytester, {"custom.feature": NEEDS_A_CAPABILITY})
+    result = run(pytester)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*golive: NO-GO*critical item uncovered: CF-PAY-01*"])
+    record = latest_record(root)
+    custom = record.scenarios[0]
+    assert custom.outcome is Outcome.NOT_APPLICABLE
+    assert custom.error == "not applicable: the target has no custom actions"
+    assert [s.outcome for s in custom.steps] == [Outcome.PASSED, Outcome.NOT_APPLICABLE]
+    assert record.scenarios[1].outcome is Outcome.PASSED
+    item = next(c for c in record.checklist if c.item_id == "CF-PAY-01")
+    assert item.coverage is Coverage.UNCOVERED
+    assert "not applicable on this target (the target has no custom actions)" in (item.note or "")
+    assert not any(f.source == "scenario" for f in record.failures)  # not a defect
+    latest = root / "reports" / "latest"
+    junit = (latest / "junit.xml").read_text()
+    assert '<skipped message="not applicable: the target has no custom actions"' in junit
+    cucumber = json.loads((latest / "cucumber.json").read_text())
+    steps = cucumber[0]["elements"][0]["steps"]
+    assert [s["result"]["status"] for s in steps] == ["passed", "skipped"]
+    html = (latest / "signoff.html").read_text()
+    assert "not_applicable" in html and "the target has no custom actions" in html

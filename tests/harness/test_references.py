@@ -197,7 +197,7 @@ def test_an_unknown_release_on_the_command_line(project: Path) -> None:
 
 def test_the_demo_release_defaults_to_the_demos_newest(project: Path) -> None:
     from demo.releases import DEFAULT_RELEASE
-    from harness.targets import open_target
+    from harness.targets.loader import open_target
 
     profile = load_profile(write(project, PROFILE, target__release=None))
     assert profile.target.release is None  # the profile does not pick one …
@@ -213,9 +213,9 @@ def test_a_missing_browser(project: Path) -> None:
 
 
 def test_only_a_target_that_makes_backups_may_generate_one(project: Path) -> None:
-    path = write(project, PROFILE, target={"kind": "sql", "queries": {"account": "SELECT 1"}})
+    path = write(project, PROFILE, target={"kind": "python", "adapter": "platform.x:Adapter"})
     problem = problem_at(path, "backup.generate")
-    assert problem.message.startswith("target.kind sql cannot generate a backup")
+    assert problem.message.startswith("target.kind python cannot generate a backup")
 
 
 def test_every_problem_at_once(project: Path) -> None:

@@ -13,7 +13,15 @@ import pytest
 
 from harness.coverage import compute_coverage
 from harness.gate import decide
-from harness.record import AccountCheck, Outcome, RunRecord, RunStatus, StepResult, Verdict
+from harness.record import (
+    AccountCheck,
+    Outcome,
+    RunRecord,
+    RunStatus,
+    StepResult,
+    Stopped,
+    Verdict,
+)
 from harness.reports import ReportError, load_and_render, render_html, write_reports
 from tests.harness.gate_records import ITEMS, Rules, good_record, scenario
 
@@ -316,3 +324,45 @@ def test_a_record_left_running_rerenders_as_no_go(tmp_path: Path) -> None:
     assert '<div class="verdict" id="verdict-text">NO-GO</div>' in html
     gate = cases(ET.parse(paths["junit.xml"]).getroot())["golive::gate"]
     assert gate.find("failure") is not None
+
+
+# -- what golive started and stopped; replayed captures ----------------------------------
+
+
+def test_what_golive_stopped_is_kept_and_shown(tmp_path: Path) -> None:
+    record = good_record()
+    record.stopped = [
+        Stopped("SMTP sink smtp://127.0.0.1:4025", "stopped at the end of the run", "t1"),
+        Stopped("billing service of staging <b>db</b>", "could not be stopped: boom", "t2",
+                ok=False),
+    ]
+    write_reports(gated(record), tmp_path)
+    again = RunRecord.load(tmp_path / "run.json")
+    assert again.stopped == record.stopped  # typed in run.json, not a free dict
+    html = (tmp_path / "signoff.html").read_text()
+    section = html[html.index('id="stopped"'):html.index('id="sanitizing"')]
+    assert "SMTP sink smtp://127.0.0.1:4025" in section
+    assert "stopped at the end of the run" in section
+    assert '<span class="alarm">could not be stopped: boom</span>' in section
+    assert "&lt;b&gt;db&lt;/b&gt;" in section and "<b>db</b>" not in section
+
+
+def test_a_record_without_stopped_list_still_loads() -> None:
+    data = good_record().to_dict()
+    del data["stopped"]  # written by a golive before this field
+    assert RunRecord.from_dict(data).stopped == []
+
+
+def test_replayed_captures_are_marked_in_the_report(tmp_path: Path) -> None:
+    record = good_record()
+    record.extras["outbound"] = {
+        "sinks": {"smtp": "smtp://127.0.0.1:1"}, "redirected": {}, "escaped": [],
+        "mail": [{"recipients": ["a***@example.com"], "subject": "Invoice INV-1", "size": 9}],
+        "replayed": {"prepared_at": "2026-12-01T09:00:00+00:00", "run_id": "RUN-PREP",
+                     "mail": 1, "http": 0, "payment": 0}}
+    html = render_html(gated(record))
+    replayed = html[html.index('id="replayed"'):]
+    replayed = replayed[:replayed.index("</p>")]
+    assert "2026-12-01T09:00:00+00:00" in replayed and "RUN-PREP" in replayed
+    assert "1 email(s)" in replayed
+    assert 'id="replayed"' not in render_html(gated(good_record()))

@@ -18,8 +18,10 @@ import pytest
 
 from common.dsn import Dsn
 from common.errors import SafetyError
+from harness.config import Profile
 from harness.safety import assert_staging, redact, safe_dsn
 from harness.targets.demo import DemoTarget
+from tests.harness.target_profiles import demo_profile, unmarked
 
 
 def profile(staging: str, production: str, marked: bool = True) -> Any:
@@ -109,6 +111,16 @@ def backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return manifest.path
 
 
+def _same_database(profile: Profile, staging_dsn: str) -> Profile:
+    """``profile`` with staging pointed at ``staging_dsn``: a profile the loader refuses when
+    that is production, built to prove the guard at the moment of writing holds alone."""
+    envs = profile.environments
+    dsn = Dsn(staging_dsn)
+    staging = envs.staging.model_copy(update={"dsn": dsn})
+    return profile.model_copy(
+        update={"environments": envs.model_copy(update={"staging": staging})})
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -118,7 +130,8 @@ def test_unmarked_staging_is_not_restored_billed_or_redirected(
 ) -> None:
     monkeypatch.setenv("DEMO_HOME", str(tmp_path / "home"))
     staging = tmp_path / "staging.db"
-    p = profile(f"sqlite:///{staging}", f"sqlite:///{tmp_path}/p.db", marked=False)
+    p = unmarked(demo_profile(tmp_path, f"sqlite:///{staging}",
+                              production=f"sqlite:///{tmp_path}/p.db"))
     target = DemoTarget(p, "staging")
     with pytest.raises(SafetyError):
         target.restore(backup)
@@ -130,7 +143,7 @@ def test_unmarked_staging_is_not_restored_billed_or_redirected(
     with pytest.raises(SafetyError):
         target.run_bill_run(dt.date(2026, 11, 1))
     with pytest.raises(SafetyError):
-        target.redirect_outbound({"mail": "smtp://127.0.0.1:2525"})
+        target.outbound.redirect({"mail": "smtp://127.0.0.1:2525"})
     with pytest.raises(SafetyError):
         target.billing_service("start")
     assert target.billing_service("status") == "stopped"
@@ -148,7 +161,9 @@ def test_production_is_never_restored_over(tmp_path: Path, backup: Path,
         conn.execute("UPDATE accounts SET name = 'Only In Production' WHERE id = 1")
     before = digest(production)
     # staging and production are one file, spelled two ways
-    p = profile(f"sqlite:///{tmp_path}/./production.db", f"sqlite:///{production}")
+    p = _same_database(demo_profile(tmp_path, f"sqlite:///{tmp_path}/staging.db",
+                                    production=f"sqlite:///{production}"),
+                       f"sqlite:///{tmp_path}/./production.db")
     for environment in ("staging", "production"):
         target = DemoTarget(p, environment)
         with pytest.raises(SafetyError):

@@ -1,5 +1,5 @@
 """Targets: the YAML-configured SQL target on a hand-made schema (SQLite and PostgreSQL),
-and Python adapters by dotted path."""
+its capabilities declared by the queries a profile has, and Python adapters by dotted path."""
 
 from __future__ import annotations
 
@@ -14,18 +14,26 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from common.errors import SafetyError
-from harness.config import load_profile
-from harness.targets import (
+from common.errors import ConfigError, SafetyError
+from harness.config import Profile, load_profile
+from harness.targets.base import (
+    CAPABILITIES,
+    CapabilityMissing,
+    Target,
+    TargetError,
+    capabilities,
+    require,
+)
+from harness.targets.loader import open_target
+from harness.targets.sql import SqlTarget
+from harness.targets.sql_catalog import CORE_QUERIES
+from harness.targets.views import (
     AccountView,
     BillRunView,
     OutboundEndpoint,
     PackageView,
     PoolView,
-    TargetError,
-    open_target,
 )
-from harness.targets.sql import SqlTarget
 
 DATA = Path(__file__).parent / "data"
 
@@ -131,12 +139,15 @@ def scaffold(root: Path) -> None:
         backup.touch()
 
 
-def sql_profile(root: Path, staging: str, production: str, drop: str | None = None) -> Any:
+def sql_profile(root: Path, staging: str, production: str, drop: tuple[str, ...] = (),
+                keep: tuple[str, ...] | None = None) -> Profile:
+    """The example SQL profile without the queries ``drop`` (or with only ``keep``)."""
     data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
-    if drop is not None:
-        del data["target"]["queries"][drop]
+    queries = data["target"]["queries"]
+    for name in [q for q in queries if q in drop or (keep is not None and q not in keep)]:
+        del queries[name]
     path = root / "golive.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     scaffold(root)
     env = {"PYTHON": sys.executable, "HERE": str(DATA), "STAGING_DSN": staging,
            "PRODUCTION_DSN": production}
@@ -155,8 +166,8 @@ def target(db_url: str, tmp_path: Path) -> Iterator[SqlTarget]:
 def test_sql_target_answers_every_question_from_a_hand_made_schema(target: SqlTarget) -> None:
     jane = target.account("Jane Doe")
     assert jane == AccountView(number="C-100", name="Jane Doe", status="active",
-                               balance=Decimal("41.50"), parent_number=None, bill_day=31,
-                               children=["C-101", "C-102"])
+                               balance=Decimal("41.50"), parent_number=None, bill_day=31)
+    assert require(target.sub_accounts, "sub_accounts").children("Jane Doe") == ["C-101", "C-102"]
     assert target.account("C-101") is not None
     assert target.account("C-101").parent_number == "C-100"  # type: ignore[union-attr]
     assert target.account("nobody") is None
@@ -171,8 +182,9 @@ def test_sql_target_answers_every_question_from_a_hand_made_schema(target: SqlTa
     (bill,) = target.invoices("C-100", bill_run_id=7)
     assert bill.total == Decimal("51.50") and bill.due_date == D(2026, 11, 15)
     assert target.invoices("C-100", bill_run_id=8) == []
-    assert target.bucket_pool("C-102") == PoolView("C-100", 1000, 1230, 230, 7)  # a child's pool
-    assert target.bucket_pool("C-100", bill_run_id=6) == PoolView("C-100", 1000, 400, 0, 6)
+    pools = require(target.pools, "pools")
+    assert pools.pool("C-102") == PoolView("C-100", 1000, 1230, 230, 7)  # a child's pool
+    assert pools.pool("C-100", bill_run_id=6) == PoolView("C-100", 1000, 400, 0, 6)
     errors = target.events(T(2026, 11, 1, 2, 0))
     assert [(e.source, e.account) for e in errors] == [("rating", "C-101")]
     assert len(target.events(T(2026, 11, 1, 2, 0), levels=("ERROR", "INFO"))) == 2
@@ -180,10 +192,13 @@ def test_sql_target_answers_every_question_from_a_hand_made_schema(target: SqlTa
     assert target.latest_bill_run() == BillRunView(
         7, D(2026, 11, 1), "done", T(2026, 11, 1, 2, 0), T(2026, 11, 1, 2, 9), 1, 1, 1,
         Decimal("51.50"))
-    assert target.outbound() == [
+    outbound = require(target.outbound, "outbound")
+    assert outbound.endpoints() == [
         OutboundEndpoint("mail", "smtp", "smtp://mail.example.net:25"),
         OutboundEndpoint("provisioning", "switch", "https://switch.example.net/api"),
     ]
+    assert outbound.invoice_mails(7) is None  # the profile has no invoice_mails query
+    assert outbound.start_payment_sandbox() is None
 
 
 def test_values_are_bound_never_formatted(target: SqlTarget) -> None:
@@ -195,12 +210,13 @@ def test_values_are_bound_never_formatted(target: SqlTarget) -> None:
 def test_destructive_operations_on_staging(target: SqlTarget) -> None:
     done = target.run_bill_run(D(2026, 12, 1))  # the profile's command, given $GOLIVE_DSN
     assert done.id == 8 and done.run_date == D(2026, 12, 1) and done.total == Decimal("30.00")
-    moved = target.redirect_outbound({"smtp": "smtp://127.0.0.1:2525"})
+    outbound = require(target.outbound, "outbound")
+    moved = outbound.redirect({"smtp": "smtp://127.0.0.1:2525"})
     assert moved == {"smtp": {"from": "smtp://mail.example.net:25",
                               "to": "smtp://127.0.0.1:2525"}}
-    assert target.outbound()[0].url == "smtp://127.0.0.1:2525"
+    assert outbound.endpoints()[0].url == "smtp://127.0.0.1:2525"
     with pytest.raises(TargetError, match="no endpoint named nowhere"):
-        target.redirect_outbound({"nowhere": "http://127.0.0.1:1"})
+        outbound.redirect({"nowhere": "http://127.0.0.1:1"})
 
 
 def test_the_production_target_reads_but_refuses_to_write(db_url: str, tmp_path: Path) -> None:
@@ -211,36 +227,122 @@ def test_the_production_target_reads_but_refuses_to_write(db_url: str, tmp_path:
         assert production.billing_settings()["currency"] == "EUR"
         with pytest.raises(SafetyError, match="not the profile's staging database"):
             production.run_bill_run(D(2026, 12, 1))
+        outbound = require(production.outbound, "outbound")
         with pytest.raises(SafetyError):
-            production.redirect_outbound({"smtp": "smtp://127.0.0.1:2525"})
+            outbound.redirect({"smtp": "smtp://127.0.0.1:2525"})
         assert production.latest_bill_run().id == 7  # type: ignore[union-attr]
-        assert production.outbound()[0].url == "smtp://mail.example.net:25"
+        assert outbound.endpoints()[0].url == "smtp://mail.example.net:25"
     finally:
         production.close()
 
 
-def test_a_missing_query_names_the_query_and_the_method(sqlite_url: str, tmp_path: Path) -> None:
+def test_a_profile_with_only_the_core_queries_has_no_optional_capability(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     build(sqlite_url)
-    target = open_target(sql_profile(tmp_path, sqlite_url, "sqlite:///prod.db", drop="bucket_pool"))
+    target = open_target(sql_profile(tmp_path, sqlite_url, "sqlite:///prod.db",
+                                     keep=CORE_QUERIES))
     try:
-        with pytest.raises(TargetError) as caught:
-            target.bucket_pool("C-100")
-        assert "Target.bucket_pool needs the query target.queries.bucket_pool" in str(caught.value)
-        assert target.account("C-100") is not None  # the others still work
+        assert capabilities(target) == dict.fromkeys(CAPABILITIES, False)
+        assert target.sub_accounts is None and target.pools is None
+        assert target.outbound is None and target.provisioning is None
+        assert target.account("C-100") is not None  # the core answers
+        assert [i.number for i in target.invoices("C-100")] == ["B-7-100"]
+        with pytest.raises(CapabilityMissing, match="the target has no pools") as caught:
+            require(target.pools, "pools")
+        assert caught.value.capability == "pools"
+        assert isinstance(caught.value, TargetError)
     finally:
         target.close()
+
+
+def test_the_full_example_profile_has_what_a_database_can_answer(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    target = open_target(sql_profile(tmp_path, sqlite_url, "sqlite:///prod.db"))
+    have = capabilities(target)
+    assert [name for name, has in have.items() if not has] == [
+        "staff_payments", "imports", "portals", "backup"]  # not through a database alone
+    target.close()
+
+
+def test_dropping_a_capability_drops_only_it(sqlite_url: str, tmp_path: Path) -> None:
+    build(sqlite_url)
+    target = open_target(sql_profile(tmp_path, sqlite_url, "sqlite:///prod.db",
+                                     drop=("payments", "payment_processors")))
+    try:
+        assert target.payments is None and target.provisioning is not None
+        assert target.account("C-100") is not None
+    finally:
+        target.close()
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tmp_path`` as the working directory: messages name the profile relative to it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _load_problems(tmp_path: Path, change: Any) -> list[str]:
+    data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
+    change(data["target"])
+    path = tmp_path / "golive.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path, env={"PYTHON": "python", "HERE": ".", "STAGING_DSN": "s.db",
+                                "PRODUCTION_DSN": "p.db"})
+    return [p.format() for p in caught.value.problems]
+
+
+def _line_of(tmp_path: Path, text: str) -> int:
+    lines = (tmp_path / "golive.yaml").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.strip().startswith(text))
+
+
+def test_a_partial_capability_is_a_load_time_error_with_file_and_line(in_tmp: Path) -> None:
+    problems = _load_problems(in_tmp, lambda t: t["queries"].pop("payment_processors"))
+    assert problems == [
+        f"golive.yaml:{_line_of(in_tmp, 'payments:')}: target.queries.payments: the payments "
+        "capability needs payment_processors and payments: add payment_processors, or leave "
+        "out payments (then the target has no payments)"]
+
+
+def test_an_unknown_query_is_a_load_time_error_with_a_suggestion(in_tmp: Path) -> None:
+    def rename(target: dict[str, Any]) -> None:
+        target["queries"]["acount"] = target["queries"].pop("account")
+
+    problems = _load_problems(in_tmp, rename)
+    assert len(problems) == 2
+    [unknown] = [p for p in problems if "acount" in p]
+    assert unknown.startswith(f"golive.yaml:{_line_of(in_tmp, 'acount:')}: "
+                              "target.queries.acount: unknown query (known: account, ")
+    assert unknown.endswith(" — did you mean 'account'?")
+    [missing] = [p for p in problems if p is not unknown]
+    assert missing == (f"golive.yaml:{_line_of(in_tmp, 'queries:')}: target.queries: missing "
+                       "the core query account (every SQL target answers "
+                       + ", ".join(CORE_QUERIES) + ")")
+
+
+def test_an_unknown_command_is_a_load_time_error(in_tmp: Path) -> None:
+    problems = _load_problems(in_tmp, lambda t: t["commands"].update(
+        {"billrun": t["commands"].pop("bill_run")}))
+    assert problems == [f"golive.yaml:{_line_of(in_tmp, 'billrun:')}: target.commands.billrun: "
+                        "unknown command (known: restore, bill_run, start_billing, "
+                        "stop_billing, billing_status) — did you mean 'bill_run'?"]
 
 
 def test_a_missing_column_is_named(sqlite_url: str, tmp_path: Path) -> None:
     build(sqlite_url)
     target = open_target(sql_profile(tmp_path, sqlite_url, "sqlite:///prod.db"))
     assert isinstance(target, SqlTarget)
-    target.queries["outbound"] = "SELECT channel AS kind, url FROM endpoints"
+    target.db.queries["outbound"] = "SELECT channel AS kind, url FROM endpoints"
     try:
         with pytest.raises(TargetError) as caught:
-            target.outbound()
+            require(target.outbound, "outbound").endpoints()
         message = str(caught.value)
-        assert "target.queries.outbound (used by Target.outbound) returns no column name" in message
+        assert ("target.queries.outbound (used by Target.outbound.endpoints) returns no column "
+                "name") in message
         assert "it returns: kind, url" in message
     finally:
         target.close()
@@ -261,13 +363,63 @@ def test_restore_copies_a_sqlite_backup_into_staging(tmp_path: Path) -> None:
 # --- Python adapters -----------------------------------------------------------------
 
 
-class RecordingAdapter(SqlTarget):
-    """A Python adapter: here simply the SQL target, remembering how it was built."""
+class CoreAdapter:
+    """A Python adapter with the core only: no capability attribute at all."""
 
-    def __init__(self, profile: Any, environment: str, options: dict[str, Any]) -> None:
-        super().__init__(profile, environment)
-        self.name = "recording"
+    name = "core-only"
+
+    def __init__(self, profile: Profile, environment: str, options: dict[str, Any]) -> None:
+        self.environment = environment
+        self.release = profile.target.release
         self.options = options
+
+    def account(self, ref: str) -> AccountView | None:
+        return AccountView(ref, "Core Customer", "active", Decimal("1.00"), None, 1)
+
+    def packages(self, ref: str) -> list[PackageView]:
+        return []
+
+    def transactions(self, ref: str, bill_run_id: int | None = None) -> list[Any]:
+        return []
+
+    def invoices(self, ref: str, bill_run_id: int | None = None) -> list[Any]:
+        return []
+
+    def events(self, since: dt.datetime, levels: Any = ("ERROR",)) -> list[Any]:
+        return []
+
+    def billing_settings(self) -> dict[str, str]:
+        return {}
+
+    def latest_bill_run(self) -> BillRunView | None:
+        return None
+
+    def restore(self, backup: Path) -> dict[str, Any]:
+        return {}
+
+    def run_bill_run(self, run_date: dt.date) -> BillRunView:
+        raise TargetError("not here")
+
+    def billing_service(self, action: str) -> str:
+        return "stopped"
+
+    def close(self) -> None:
+        pass
+
+
+class WithPools(CoreAdapter):
+    """An adapter with one capability, given as a plain object."""
+
+    def __init__(self, profile: Profile, environment: str, options: dict[str, Any]) -> None:
+        super().__init__(profile, environment, options)
+        self.pools = self
+
+    def pool(self, ref: str, bill_run_id: int | None = None) -> PoolView | None:
+        return PoolView(ref, 100, 40, 0, bill_run_id)
+
+
+class BrokenPools(CoreAdapter):
+    pools = object()  # not None, yet no pool() method
 
 
 class NotATarget:
@@ -275,22 +427,33 @@ class NotATarget:
         self.profile = profile
 
 
-def python_profile(tmp_path: Path, adapter: str) -> Any:
+def python_profile(tmp_path: Path, adapter: str) -> Profile:
     staging = f"sqlite:///{tmp_path / 'staging.db'}"
     data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
-    data["target"] = {"kind": "python", "adapter": adapter,
-                      "options": {"queries": data["target"]["queries"], "region": "eu"}}
+    data["target"] = {"kind": "python", "adapter": adapter, "release": "7.2",
+                      "options": {"region": "eu"}}
     path = tmp_path / "golive.yaml"
     path.write_text(yaml.safe_dump(data))
     scaffold(tmp_path)
     return load_profile(path, env={"STAGING_DSN": staging, "PRODUCTION_DSN": "sqlite:///p.db"})
 
 
-def test_python_adapter_by_dotted_path(tmp_path: Path) -> None:
-    profile = python_profile(tmp_path, f"{__name__}:RecordingAdapter")
-    target = open_target(profile, "staging")
-    assert isinstance(target, RecordingAdapter)
-    assert target.options["region"] == "eu" and target.environment == "staging"
+def test_a_python_adapter_without_optional_attributes_works(tmp_path: Path) -> None:
+    target = open_target(python_profile(tmp_path, f"{__name__}:CoreAdapter"), "staging")
+    assert isinstance(target, CoreAdapter) and isinstance(target, Target)
+    assert target.options == {"region": "eu"} and target.environment == "staging"
+    assert target.release == "7.2" and target.name == "core-only"
+    assert capabilities(target) == dict.fromkeys(CAPABILITIES, False)
+    with pytest.raises(CapabilityMissing, match="the target has no provisioning"):
+        require(target.provisioning, "provisioning")
+    view = target.account("X-1")
+    assert view is not None and view.balance == Decimal("1.00")
+
+
+def test_a_python_adapter_capability_is_used_as_given(tmp_path: Path) -> None:
+    target = open_target(python_profile(tmp_path, f"{__name__}:WithPools"))
+    assert capabilities(target)["pools"] and not capabilities(target)["sub_accounts"]
+    assert require(target.pools, "pools").pool("X-1", 3) == PoolView("X-1", 100, 40, 0, 3)
 
 
 @pytest.mark.parametrize(
@@ -299,6 +462,9 @@ def test_python_adapter_by_dotted_path(tmp_path: Path) -> None:
         ("no_such_package.adapters:Thing", "cannot import 'no_such_package.adapters'"),
         (f"{__name__}:Missing", "has no class 'Missing'"),
         (f"{__name__}:NotATarget", r"NotATarget lacks the Target method\(s\) account, packages"),
+        (f"{__name__}:BrokenPools", r"BrokenPools: its pools lacks pool \(see "
+                                    r"harness\.targets\.capabilities\.Pools\), or set pools to "
+                                    "None"),
     ],
 )
 def test_a_bad_adapter_is_a_clear_error(tmp_path: Path, adapter: str, message: str) -> None:
@@ -306,13 +472,33 @@ def test_a_bad_adapter_is_a_clear_error(tmp_path: Path, adapter: str, message: s
         open_target(python_profile(tmp_path, adapter))
 
 
-def test_an_unknown_query_name_suggests_the_right_one(sqlite_url: str, tmp_path: Path) -> None:
-    data = yaml.safe_load((DATA / "sql_profile.yaml").read_text())
-    data["target"]["queries"]["acount"] = data["target"]["queries"].pop("account")
-    (tmp_path / "golive.yaml").write_text(yaml.safe_dump(data))
-    scaffold(tmp_path)
-    profile = load_profile(tmp_path / "golive.yaml",
-                           env={"PYTHON": "python", "HERE": ".", "STAGING_DSN": sqlite_url,
-                                "PRODUCTION_DSN": "sqlite:///p.db"})
-    with pytest.raises(TargetError, match=r"unknown query acount .* did you mean 'account'"):
-        open_target(profile)
+def test_steps_needing_an_absent_capability_raise_capability_missing(tmp_path: Path) -> None:
+    """The real steps on a core-only target: the core answers, a capability step says which
+    capability is missing (the plugin records that as NOT APPLICABLE), never an AttributeError."""
+    from harness.checklists import Checklists
+    from harness.pytest.context import BillRunInfo, GoliveContext
+    from steps import accounts, custom, payments, permissions, provisioning
+
+    profile = python_profile(tmp_path, f"{__name__}:CoreAdapter")
+    target = open_target(profile)
+    golive = GoliveContext(
+        profile=profile, checklists=Checklists(tmp_path, [], [], {}),
+        bill_run=BillRunInfo(7, dt.date(2026, 11, 1), None), open_target=lambda: target,
+        record_check=lambda check: None, run_dir=tmp_path)
+    subject = accounts.named_account(golive, "X-1")
+    assert subject.view.number == "X-1"
+    calls = {
+        "sub_accounts": lambda: accounts.has_children(golive, subject, 5),
+        "pools": lambda: accounts.pool_minutes(golive, subject, 10),
+        "provisioning": lambda: provisioning.none_failed(golive),
+        "payments": lambda: payments.processors_enabled(golive),
+        "staff_payments": lambda: payments.staff_payment_stored(golive, "card", "1.00", "X-1"),
+        "permissions": lambda: permissions.roles_have_permissions(
+            golive, [["role", "permissions"]]),
+        "custom_actions": lambda: custom.custom_action_enabled(golive, "late_fee", "after_invoice"),
+    }
+    for capability, call in calls.items():
+        with pytest.raises(CapabilityMissing) as caught:
+            call()
+        assert caught.value.capability == capability
+    assert str(CapabilityMissing("sub_accounts")) == "the target has no sub accounts"

@@ -4,7 +4,8 @@ Rewriting ``run.json`` after every scenario made a run of thousands of
 scenarios quadratic; appending one line is constant. The journal is merged
 into ``run.json`` at the end and then removed; a run killed on the way leaves
 ``run.json`` as NO-GO (status running) with its journal beside it, so what
-did run is still on disk.
+did run is still on disk — and `read_journal` is how ``golive run`` puts it back
+into the record it finishes for a run that pytest could not finish.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from common.redaction import redact_data
-from harness.record import AccountCheck, ScenarioResult, scenario_to_dict
+from harness.record import AccountCheck, ScenarioResult, scenario_from_dict, scenario_to_dict
 
-__all__ = ["JOURNAL_FILE", "Journal"]
+__all__ = ["JOURNAL_FILE", "Journal", "read_journal"]
 
 JOURNAL_FILE = "scenarios.jsonl"
 
@@ -41,3 +42,24 @@ class Journal:
             self._out = None
         if remove:
             self.path.unlink(missing_ok=True)
+
+
+def read_journal(run_dir: Path) -> tuple[list[ScenarioResult], list[AccountCheck]]:
+    """The scenarios (and account checks) journaled so far; a line cut off by a kill, or
+    otherwise unreadable, is skipped."""
+    scenarios: list[ScenarioResult] = []
+    checks: list[AccountCheck] = []
+    try:
+        lines = (run_dir / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return scenarios, checks
+    for text in lines:
+        try:
+            line = json.loads(text)
+            scenario = scenario_from_dict(line["scenario"])
+            found = [AccountCheck(**check) for check in line.get("accounts") or []]
+        except (ValueError, KeyError, TypeError):
+            continue
+        scenarios.append(scenario)
+        checks.extend(found)
+    return scenarios, checks
