@@ -12,14 +12,16 @@ instead of a traceback; anything else escaping is a bug in golive.
                                          (database unreachable, server did not start)
 
 Exit code 1 is never an error: it is the NO-GO verdict (or findings of a scan).
-Messages never contain a password: `redact` hides the password of any
-``scheme://user:password@`` URL or libpq ``password=`` setting in the text.
+Messages never contain a password: `redact` (`common.redaction`) hides every
+credential of a database URL, query parameter or libpq setting in the text,
+and every secret the profile loader registered.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from common.redaction import redact
 
 __all__ = [
     "ConfigError",
@@ -29,15 +31,6 @@ __all__ = [
     "SafetyError",
     "redact",
 ]
-
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?P<at>@)")
-_KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """``text`` with every password of a database URL or libpq setting replaced by ***."""
-    text = _URL_PASSWORD.sub(r"\g<head>***\g<at>", text)
-    return _KV_PASSWORD.sub(r"\g<head>***", text)
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,15 @@ def row_counts(engine: Engine) -> dict[str, int]:
                 for n in names}
 
 
+def describe_database(url: str) -> dict[str, Any]:
+    """Release, generator seed/as-of and row counts of the demo database at ``url``."""
+    engine = open_database(url)
+    try:
+        return _describe(engine)
+    finally:
+        engine.dispose()
+
+
 def _describe(engine: Engine) -> dict[str, Any]:
     """Release, generator seed/as-of (from billing_settings) and row counts."""
     counts = row_counts(engine)

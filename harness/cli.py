@@ -9,10 +9,10 @@ events, and exits with the run's status. Exit codes everywhere: 0 GO / clean,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -24,8 +24,11 @@ from typing import Any, NoReturn
 import click
 from rich.status import Status
 from rich.table import Table
+from sqlalchemy.exc import ArgumentError
 
+from common.dsn import Dsn
 from common.errors import ConfigError, GoliveError, Problem
+from common.redaction import redact, register
 from harness import applicability, checklist_show, unfinished
 from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
@@ -36,7 +39,7 @@ from harness.record import Coverage, RunRecord, RunStatus, Verdict, new_run_id
 from harness.reports import load_and_render
 from harness.reports.text import plain
 from harness.reports.verdict import verdict_line
-from harness.safety import assert_staging, reveal, safe_dsn
+from harness.safety import assert_distinct, assert_staging, reveal, safe_dsn
 from harness.scaffold.init import KINDS, Kind, scaffold
 from harness.scaffold.todo import to_fill_in
 from harness.signoff import acts as signoff_acts
@@ -67,10 +70,11 @@ def _fail(exc: GoliveError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
-def _load(profile: Path, release: str | None = None) -> Profile:
+def _load(profile: Path, release: str | None = None, references: bool = True) -> Profile:
+    """The profile; ``references`` off only for commands that merely read reports."""
     overrides = {"target.release": release} if release else None
     try:
-        return load_profile(profile, overrides)
+        return load_profile(profile, overrides, references=references)
     except GoliveError as exc:
         _fail(exc)
 
@@ -225,14 +229,15 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
             settled = _settle(profile, checklists, run_id, run_dir, child)
         code = child.returncode
         if error is not None:
-            err.print(styled(error), soft_wrap=True)
+            err.print(styled(redact(error)), soft_wrap=True)
         elif not child.received and (verdict is None or code not in (0, 1)
                                      or verdict.get("collection_errors")):
             # no verdict line, or one that cannot say why: pytest's own output does
-            err.print(styled(log.read_text(encoding="utf-8", errors="replace").rstrip()))
-        if run_dir.is_dir():  # keep pytest's own output with the run
+            err.print(styled(redact(log.read_text(encoding="utf-8", errors="replace")).rstrip()))
+        if run_dir.is_dir():  # keep pytest's own output with the run, credentials hidden
             try:
-                shutil.copyfile(log, run_dir / "pytest.log")
+                (run_dir / "pytest.log").write_text(
+                    redact(log.read_text(encoding="utf-8", errors="replace")), encoding="utf-8")
             except OSError as exc:  # a full or read-only disk: the run has said so already
                 err.print(line("golive: pytest's output was not kept in ", run_dir, ": ",
                                exc.strerror or exc), soft_wrap=True)
@@ -302,7 +307,7 @@ def _exit_of_pytest(code: int) -> int:
 # -- golive report ----------------------------------------------------------------
 def _reports_dir(profile_path: Path) -> Path:
     if profile_path.is_file():
-        return Path(_load(profile_path).report.dir)
+        return Path(_load(profile_path, references=False).report.dir)
     return Path("reports")
 
 
@@ -357,7 +362,7 @@ def _latest_coverage(profile: Profile) -> tuple[RunRecord | None, dict[str, str]
 def checklist(profile_path: Path) -> None:
     """List the checklist items: whether this target can verify each one (and why not),
     and its coverage in the latest run."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     checklists = _checklists(profile)
     record, coverage = _latest_coverage(profile)
     try:
@@ -471,6 +476,8 @@ def scan(dsn: str, config_path: Path | None, schemas: tuple[str, ...],
          allow_domains: tuple[str, ...], allow_hosts: tuple[str, ...]) -> None:
     """Scan everything DSN can read for PII residue: exit 0 clean, 1 residue or incomplete
     (something could not be read), 3 unreachable. Options replace the --config file's lists."""
+    with contextlib.suppress(ArgumentError, ValueError):  # an unreadable DSN fails below
+        register(*Dsn(dsn).secrets())
     try:
         settings = load_scan_settings(config_path) if config_path else ScanSettings()
         if schemas:
@@ -494,6 +501,7 @@ def sanitize(profile_path: Path, dsn: str | None) -> None:
     shown = safe_dsn(target)
     try:
         assert_staging(profile, target)
+        assert_distinct(profile)  # the file system or the servers: staging is not production
         rules, scripts = profile.sanitize.rules, profile.sanitize.scripts
         if rules is None and not scripts:
             raise ConfigError([Problem(str(profile_path), None, "sanitize.rules",
@@ -549,7 +557,7 @@ by_option = click.option("--by", required=True, help="who records this (name or 
 def check(profile_path: Path, run: str, item: str, passed: bool, note: str | None,
           by: str) -> None:
     """Record a manual checklist item's result into a run; the verdict is re-judged."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     run_dir = _signoff_run(profile, run)
     try:
         result = signoff_acts.check(run_dir, profile, item, passed, note, by, dt.date.today())
@@ -571,7 +579,7 @@ def waive(profile_path: Path, run: str, item: str, reason: str, defect: str, by:
           expires: dt.datetime) -> None:
     """Waive a checklist item's failures until a date: GO WITH WAIVERS where the profile
     allows it (gate.waivers: critical, severe)."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     run_dir = _signoff_run(profile, run)
     try:
         result = signoff_acts.waive(run_dir, profile, item, reason, defect, by, expires.date(),
@@ -593,7 +601,7 @@ def attach(profile_path: Path, run: str, files: tuple[Path, ...], by: str, role:
            note: str | None) -> None:
     """Attach UAT results (JUnit XML, Cucumber JSON) and evidence files (PDF, spreadsheet,
     screenshot) to RUN; result files are read into the report's UAT section."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     run_dir = _signoff_run(profile, run)
     try:
         result = signoff_acts.attach(run_dir, profile, files, by, role, note, dt.date.today())
@@ -616,7 +624,7 @@ def attach(profile_path: Path, run: str, files: tuple[Path, ...], by: str, role:
 def signoff(profile_path: Path, run: str, role: str, name: str, decision: str,
             comment: str | None) -> None:
     """Sign a run: bound to the digests of its record, report, evidence and ledger."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     run_dir = _signoff_run(profile, run)
     try:
         result = signoff_acts.sign(run_dir, profile, role, name, decision, comment,
@@ -647,7 +655,7 @@ def verify(profile_path: Path, run: str) -> None:
 @click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True)
 def history(profile_path: Path, last: int) -> None:
     """The last runs of this profile: verdict, failures, duration, change from the run before."""
-    profile = _load(profile_path)
+    profile = _load(profile_path, references=False)
     runs = signoff_history.runs_of(Path(profile.report.dir), str(profile.path))
     out.print(signoff_show.history_table(runs, last))
     sys.exit(EXIT_GO)

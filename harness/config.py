@@ -10,8 +10,11 @@ password; only `Dsn.reveal` gives the real URL, to the code that connects.
 
 Safety rules checked here, before any stage runs: production is read-only,
 the staging database must be marked ``staging: true``, and it must not be the
-production database under any spelling. `harness.safety` checks again at the
-moment of writing.
+production database under any spelling (`common.dsn`: by text, and by inode
+for SQLite files; loading never connects). `harness.safety` asks the servers
+themselves before every destructive stage. Every path and name the profile
+points at is checked here too (`harness.references`), and the DSNs'
+credentials are registered so that no output shows them (`common.redaction`).
 """
 
 from __future__ import annotations
@@ -40,9 +43,18 @@ from pydantic import (
 
 from common.dsn import Dsn, profile_root
 from common.errors import ConfigError, Problem
-from common.yamlsource import Located, YamlSource, expand_env, load_yaml, problems_from
+from common.redaction import register
+from common.yamlsource import (
+    Located,
+    YamlSource,
+    expand_env,
+    format_loc,
+    load_yaml,
+    problems_from,
+)
 from harness.baseline.profile import Population
 from harness.channels import Channels
+from harness.references import problems as reference_problems
 from harness.severity import Severity
 from harness.targets import command_line, sql_catalog
 from sanitize.scanconfig import ScanSettings
@@ -82,10 +94,11 @@ class _Section(BaseModel):
 
 
 class DemoTargetConfig(_Section):
-    """The embedded demo platform; ``release`` is the demo release deployed on staging."""
+    """The embedded demo platform; ``release`` is the demo release deployed on staging
+    (default: the demo's own newest release, chosen by the demo target)."""
 
     kind: Literal["demo"]
-    release: str = "1.1"
+    release: str | None = None
 
 
 _POSITIONAL = re.compile(r"%s|%\(\w+\)s|\?|\{[^}]*\}")
@@ -463,6 +476,7 @@ class Profile(_Section):
     population: Population | None = None  # compared with production's results (baseline)
 
     _path: Path = PrivateAttr(default=DEFAULT_PROFILE)
+    _source: YamlSource | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> Path:
@@ -471,6 +485,13 @@ class Profile(_Section):
     @property
     def root(self) -> Path:
         return self._path.parent
+
+    def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
+        """A Problem at ``loc`` of this profile, with its file and line (for checks that
+        can only run later, e.g. against the data)."""
+        if self._source is None:
+            return Problem(str(self._path), None, format_loc(loc), message)
+        return self._source.problem(loc, message)
 
     @property
     def state_dir(self) -> Path:
@@ -550,10 +571,13 @@ def load_profile(
     path: Path | None = None,
     overrides: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    references: bool = True,
 ) -> Profile:
     """Load and validate the profile (default ``./golive.yaml``); ConfigError lists every
     problem. ``overrides`` come from the command line (``{"target.release": "1.2"}``);
-    ``env`` replaces ``os.environ`` for ``${VAR}`` placeholders (tests)."""
+    ``env`` replaces ``os.environ`` for ``${VAR}`` placeholders (tests). ``references``
+    checks every file, folder and name the profile points at (`harness.references`);
+    only commands that merely read reports may leave it off."""
     path = path or DEFAULT_PROFILE
     source = load_yaml(path)
     if not isinstance(source.data, dict):
@@ -566,11 +590,25 @@ def load_profile(
     problems += env_problems
     unset = {p.key for p in env_problems}
     root = path.resolve().parent
+    profile: Profile | None = None
     try:
         profile = Profile.model_validate(source.data, context={"root": root, "env": env})
     except ValidationError as exc:
         problems += [p for p in problems_from(exc, source, Profile) if p.key not in unset]
+    if profile is not None:
+        _register_secrets(profile)
+        if references:
+            problems += reference_problems(profile, source)
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+    assert profile is not None
     profile._path = path.resolve()
+    profile._source = source
     return profile
+
+
+def _register_secrets(profile: Profile) -> None:
+    """Every credential of the profile's DSNs, so no report or log can show it."""
+    dsns = [profile.environments.production.dsn, profile.environments.staging.dsn,
+            getattr(profile.target, "dsn", None)]
+    register(*(secret for dsn in dsns if isinstance(dsn, Dsn) for secret in dsn.secrets()))

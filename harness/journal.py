@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import IO
 
+from common.redaction import redact_data
 from harness.record import AccountCheck, ScenarioResult, scenario_from_dict, scenario_to_dict
 
 __all__ = ["JOURNAL_FILE", "Journal", "read_journal"]
@@ -32,7 +33,7 @@ class Journal:
             self._out = self.path.open("a", encoding="utf-8")
         line = {"scenario": scenario_to_dict(scenario),
                 "accounts": [check.__dict__ for check in checks]}
-        self._out.write(json.dumps(line, default=str) + "\n")
+        self._out.write(json.dumps(redact_data(line), default=str) + "\n")
         self._out.flush()
 
     def close(self, remove: bool = False) -> None:

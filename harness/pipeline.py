@@ -32,6 +32,7 @@ from harness.record import Outcome, PopulationSection, RunRecord, StageResult, n
 from harness.safety import redact, reveal
 from harness.stages import billing, comparing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
+from harness.stages.quarantine import quarantine
 from harness.started import Ledger, close_target
 from harness.targets.base import StageEvidence, Target, TargetError
 from harness.targets.loader import open_target
@@ -170,6 +171,9 @@ def _run(ctx: StageContext, stages: tuple[tuple[str, StageFn], ...], begin: Stag
         except Exception as exc:  # recorded with its type, then re-raised as PipelineError
             stage.outcome, failure = Outcome.FAILED, exc
             stage.error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        if failure is not None and ctx.raw_in_staging and ctx.profile.sanitize.enabled:
+            # stopped between restore and a finished sanitize: no raw production data stays
+            stage.error = f"{stage.error}; {quarantine(ctx, name)}"
         stage.duration = round(time.monotonic() - began, 3)
         stage.evidence = {**(stage.evidence or {}), **_target_evidence(ctx.target)}
         say(f"[{index + 1}/{len(stages)}] {name}: {stage.outcome.value} in "

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from common.redaction import redact_data
 from harness.signoff.model import HistoryComparison, SignoffRecord
 
 SCHEMA_VERSION = 1
@@ -291,7 +292,12 @@ class RunRecord:
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=str)
+        """The record as written to disk: every credential hidden (`common.redaction`)."""
+        return json.dumps(redact_data(self.to_dict()), indent=2, default=str)
+
+    def redacted(self) -> RunRecord:
+        """A copy with every credential hidden, for the reports rendered from it."""
+        return RunRecord.from_dict(redact_data(self.to_dict()))
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees half a record, and a failed write (a full

@@ -1,34 +1,39 @@
 """The guard in front of every destructive step: golive writes only to staging.
 
-Restore, sanitize and bill run call `assert_staging(profile, dsn)` before
-their first write. It refuses any database that is not the profile's staging
-database marked ``staging: true``, and a staging database that is the
-production database under another spelling (compared after normalising: same
-engine, host, port and database, or the same SQLite file). Messages show DSNs
-with the password hidden. A target opened on any other environment
-(production: the comparison, the post-go-live smoke) gets a read-only
-connection from `read_only`: the database itself refuses a write, whoever
-attempts it.
+Two checks, both refusing with a `SafetyError` (exit 2):
+
+- `assert_staging(profile, dsn)` — called by the targets before every write
+  (restore, bill run, billing service, redirecting outbound): ``dsn`` must be
+  the profile's staging database, marked ``staging: true``, and must not be
+  production by its text or, for SQLite, by device and inode. It never
+  connects, so it is cheap enough for every write.
+- `assert_distinct(profile)` — called by the pipeline at the start of every
+  destructive stage (restore, sanitize, lock-down, bill run, stop service) and
+  by ``golive sanitize``: asks the file system and both servers whether
+  staging is production (`harness.identity`). Not cached: a server can change
+  behind a name between two stages, and the check costs two connections.
+
+Messages show DSNs with every credential hidden. A target opened on any other
+environment (production: the comparison, the post-go-live smoke) gets a
+read-only connection from `read_only`: the database itself refuses a write,
+whoever attempts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from common.dsn import Dsn, DsnError, mask
 from common.errors import SafetyError
-from common.errors import redact as redact_urls
+from common.redaction import redact as redact_text
+from harness.identity import Identity, IdentityUnknown, compare
 
-__all__ = ["SafetyError", "assert_staging", "environment", "normalise", "read_only", "redact",
-           "reveal", "safe_dsn"]
-
-_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
-_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521}
+__all__ = ["IdentityUnknown", "SafetyError", "assert_distinct", "assert_staging", "environment",
+           "read_only", "redact", "reveal", "safe_dsn"]
 
 
 def reveal(dsn: object) -> str:
@@ -39,67 +44,28 @@ def reveal(dsn: object) -> str:
     return str(revealer()) if callable(revealer) else str(dsn)
 
 
-def _url(text: str) -> URL:
-    if "://" not in text:  # a bare path is a SQLite file, as the demo accepts
-        text = f"sqlite:///{text}"
-    return make_url(text)
-
-
 def safe_dsn(dsn: object) -> str:
-    """The DSN as it may be printed: password replaced by ***."""
-    text = reveal(dsn)
+    """The DSN as it may be printed: every credential replaced by ***."""
+    return mask(reveal(dsn))
+
+
+def _dsn(value: object) -> Dsn:
     try:
-        return _url(text).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<unparseable DSN>"
+        return Dsn.of(value)
+    except (ArgumentError, ValueError) as exc:
+        detail = f": {exc}" if isinstance(exc, DsnError) else ""
+        raise SafetyError(f"cannot read the database URL {safe_dsn(value)}{detail}") from None
 
 
 def redact(message: str, dsns: Iterable[object]) -> str:
-    """``message`` with every password of ``dsns`` (and of any URL in it) replaced by ***."""
+    """``message`` with every credential of ``dsns`` (and of any DSN in it) replaced."""
+    found: list[str] = []
     for dsn in dsns:
         try:
-            password = _url(reveal(dsn)).password
+            found += Dsn.of(dsn).secrets()
         except (ArgumentError, ValueError):
             continue
-        if password:
-            message = message.replace(str(password), "***")
-    return redact_urls(message)
-
-
-def normalise(dsn: object) -> tuple[str, str, int | None, str]:
-    """(backend, host, port, database) identifying one database, whatever the spelling.
-
-    SQLite: the resolved absolute file path. Servers: loopback names, an empty
-    host and a unix-socket directory all count as "local" (the same machine may
-    answer on each), the default port is filled in, the driver is ignored. When
-    in doubt two spellings compare equal, so the guard refuses rather than writes.
-    """
-    text = reveal(dsn)
-    try:
-        url = _url(text)
-    except (ArgumentError, ValueError) as exc:
-        raise SafetyError(f"cannot read the database URL {safe_dsn(text)}: {exc}") from None
-    backend = url.get_backend_name()
-    backend = "postgresql" if backend == "postgres" else backend  # libpq's short scheme
-    if backend == "sqlite":
-        database = url.database or ""
-        if database in ("", ":memory:"):
-            return backend, "", None, ":memory:"
-        return backend, "", None, str(Path(database).expanduser().resolve())
-    host = (url.host or _query(url, "host") or "").lower()
-    if host in _LOCAL_HOSTS or host.startswith("/"):
-        host = "local"
-    port_text = url.port or _query(url, "port")
-    port = int(port_text) if port_text else _DEFAULT_PORTS.get(backend)
-    database = url.database or _query(url, "dbname") or url.username or ""
-    return backend, host, port, database
-
-
-def _query(url: URL, key: str) -> str | None:
-    value: Any = url.query.get(key)
-    if isinstance(value, tuple):
-        value = value[0] if value else None
-    return str(value) if value else None
+    return redact_text(message, found)
 
 
 def environment(profile: Any, name: str) -> Any:
@@ -112,32 +78,55 @@ def environment(profile: Any, name: str) -> Any:
     return getattr(envs, name, None)
 
 
-def assert_staging(profile: Any, dsn: object) -> None:
-    """Refuse (SafetyError) unless ``dsn`` is the profile's staging database, marked
-    ``staging: true``, and not the production database."""
-    shown = safe_dsn(dsn)
+def _staging(profile: Any, shown: str) -> Dsn:
     staging = environment(profile, "staging")
     if staging is None:
-        raise SafetyError(
-            f"refusing to write to {shown}: the profile has no environments.staging"
-        )
+        raise SafetyError(f"refusing to write to {shown}: the profile has no environments.staging")
     if getattr(staging, "staging", False) is not True:
-        raise SafetyError(
-            f"refusing to write to {shown}: environments.staging is not marked "
-            "'staging: true' in the profile"
-        )
-    if normalise(dsn) != normalise(staging.dsn):
-        raise SafetyError(
-            f"refusing to write to {shown}: it is not the profile's staging database "
-            f"({safe_dsn(staging.dsn)})"
-        )
+        raise SafetyError(f"refusing to write to {shown}: environments.staging is not marked "
+                          "'staging: true' in the profile")
+    return _dsn(staging.dsn)
+
+
+def _production(profile: Any) -> Dsn | None:
     production = environment(profile, "production")
-    prod_dsn = getattr(production, "dsn", None) if production is not None else None
-    if prod_dsn and normalise(prod_dsn) == normalise(staging.dsn):
+    prod = getattr(production, "dsn", None) if production is not None else None
+    return _dsn(prod) if prod else None
+
+
+def assert_staging(profile: Any, dsn: object) -> None:
+    """Refuse (SafetyError) unless ``dsn`` is the profile's staging database, marked
+    ``staging: true``, and not the production database (by text or SQLite inode)."""
+    shown = safe_dsn(dsn)
+    staging = _staging(profile, shown)
+    if not _dsn(dsn).same_database(staging):
+        raise SafetyError(f"refusing to write to {shown}: it is not the profile's staging "
+                          f"database ({staging.masked})")
+    production = _production(profile)
+    if production is not None and production.same_database(staging):
         raise SafetyError(
             f"refusing to write to {shown}: the staging database is the production "
-            f"database ({safe_dsn(prod_dsn)}); point environments.staging.dsn elsewhere"
-        )
+            f"database ({production.masked}); point environments.staging.dsn elsewhere")
+
+
+def assert_distinct(profile: Any) -> Identity:
+    """Refuse unless the file system or the servers say staging is not production.
+
+    Returns how it was decided (for the stage's evidence). `IdentityUnknown`
+    (exit 2) or `EnvironmentProblem` (exit 3, unreachable) when it cannot be
+    established: golive never guesses "different"."""
+    staging = _staging(profile, "staging")
+    production = _production(profile)
+    if production is None:
+        raise IdentityUnknown(f"refusing to write to {staging.masked}: the profile has no "
+                              "environments.production.dsn to tell it apart from")
+    assert_staging(profile, staging)
+    found = compare(staging, production)
+    if found.same:
+        raise SafetyError(
+            f"refusing to write to {staging.masked}: it is the production database "
+            f"({production.masked}) — {found.how}; point environments.staging.dsn elsewhere")
+    return found
 
 
 def read_only(engine: Engine) -> Engine:

@@ -3,7 +3,7 @@
 Two runs on one staging race: the second restores staging under the first,
 which then reports false failures. The lock is about the staging *database*,
 not the profile (two profiles, in two folders, can name the same staging): its
-file is keyed by the database's normalised identity (`harness.safety.normalise`:
+file is keyed by the database's normalised identity (`common.dsn.Dsn.key`:
 the resolved SQLite path, or engine, host, port and database) and lives in one
 folder per machine, ``$GOLIVE_LOCK_DIR`` or ``<tmp>/golive-locks``.
 
@@ -34,9 +34,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from common.dsn import Dsn
 from common.errors import EnvironmentProblem
 from harness.pg_lock import PgLock
-from harness.safety import normalise, reveal, safe_dsn
+from harness.safety import reveal, safe_dsn
 from harness.started import alive
 
 __all__ = ["LOCK_DIR_ENV", "Holder", "StagingInUse", "StagingLock", "lock_dir"]
@@ -76,7 +77,7 @@ class StagingLock:
     """The lock of one staging database (``dsn`` as the profile gives it)."""
 
     def __init__(self, dsn: object) -> None:
-        identity = repr(normalise(dsn))
+        identity = Dsn.of(dsn).key().text()
         self.shown = safe_dsn(dsn)
         key = hashlib.sha256(identity.encode()).hexdigest()[:20]
         self.path = lock_dir() / f"staging-{key}.lock"

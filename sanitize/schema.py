@@ -10,14 +10,14 @@ import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, create_engine, event, inspect
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.types import TypeEngine
 
+from common.dsn import Dsn, mask, sqlalchemy_url
 from common.errors import ConfigError, EnvironmentProblem, Problem, redact
 
 __all__ = ["Column", "Schema", "TableInfo", "closest", "connect", "reflect", "safe_url"]
@@ -26,10 +26,8 @@ _TEXT_NAMES = ("CHAR", "TEXT", "CLOB", "JSON", "STRING")
 
 
 def safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return redact(url)
+    """``url`` as it may be printed: every credential hidden (`common.dsn.mask`)."""
+    return mask(url)
 
 
 @dataclass(frozen=True)
@@ -92,21 +90,11 @@ def closest(word: str, choices: list[str]) -> list[str]:
     return difflib.get_close_matches(word, choices, n=3, cutoff=0.5)
 
 
-def normalise_url(url: str) -> str:
-    """A bare path is a SQLite file; ``postgresql://`` uses psycopg 3 (the installed driver)."""
-    if "://" not in url:
-        return f"sqlite:///{url}"
-    for scheme in ("postgresql://", "postgres://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
-    return url
-
-
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; ConfigError for a URL that cannot be read."""
     try:
-        return create_engine(normalise_url(url))
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        return create_engine(sqlalchemy_url(url))
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise ConfigError([Problem("command line", None, None,
                                    f"cannot use database URL {safe_url(url)}: {exc}")]) from None
 
@@ -128,10 +116,11 @@ def _real_sqlite_transactions(engine: Engine) -> None:
 @contextmanager
 def connect(url: str) -> Iterator[Connection]:
     """A connection to ``url``; EnvironmentProblem (exit 3) when it cannot be reached."""
-    url = normalise_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database \
-            and parsed.database != ":memory:" and not Path(parsed.database).is_file():
+    try:
+        file = Dsn(url).sqlite
+    except (ArgumentError, ValueError):
+        file = None  # make_engine says what is wrong with it
+    if file is not None and file.path is not None and not file.path.is_file():
         raise EnvironmentProblem(f"cannot reach the database {safe_url(url)}: "
                                  "no such SQLite file")
     engine = make_engine(url)

@@ -125,6 +125,7 @@ def build_fake(base: Path) -> Path:
     (work / "features" / "billing.feature").write_text(fake.PASSING, "utf-8")
     (work / "fake_target.py").write_text(fake.FAKE_TARGET, "utf-8")
     (work / "fake_steps.py").write_text(fake.FAKE_STEPS, "utf-8")
+    (work / "backup.db").touch()  # backup.path: the loader checks it exists
     work.rename(project)
     return project
 

@@ -81,7 +81,17 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server() -> PgServer:
+def _new_root() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="golive-pg-", dir="/tmp"))
+    root.chmod(0o755)
+    (root / "sock").mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(root / "sock", "postgres")
+    return root
+
+
+def _tools() -> tuple[str, str]:
     initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
     for tool, path in (("initdb", initdb), ("pg_ctl", pg_ctl)):
         if path is None:
@@ -89,32 +99,20 @@ def start_server() -> PgServer:
                 f"{tool} not found on PATH: install PostgreSQL 15 server binaries "
                 "(Debian/Ubuntu: apt-get install postgresql) and put its bin/ on PATH"
             )
-    root = Path(tempfile.mkdtemp(prefix="golive-pg-", dir="/tmp"))
-    root.chmod(0o755)
-    (root / "sock").mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(root / "sock", "postgres")
+    assert initdb is not None and pg_ctl is not None
+    return initdb, pg_ctl
+
+
+def _start(root: Path, listen: str) -> PgServer:
     port = _free_port()
-    init = subprocess.run(
-        _as_postgres(
-            [str(initdb), "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-             "--no-sync"]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()}")
     opts = (
-        f"-c listen_addresses='' -c unix_socket_directories={root / 'sock'} -p {port} "
+        f"-c listen_addresses='{listen}' -c unix_socket_directories={root / 'sock'} -p {port} "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         "-c max_connections=60"
     )
     start = subprocess.run(
         _as_postgres(
-            [str(pg_ctl), "-D", str(root / "data"), "-l", str(root / "server.log"), "-o", opts,
+            [_tools()[1], "-D", str(root / "data"), "-l", str(root / "server.log"), "-o", opts,
              "-w", "-t", "60", "start"]
         ),
         capture_output=True,
@@ -125,3 +123,35 @@ def start_server() -> PgServer:
         log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
         raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr.strip()} {log[-500:]}")
     return PgServer(root=root, port=port)
+
+
+def start_server(listen: str = "") -> PgServer:
+    """A fresh server on its unix socket; ``listen`` (``listen_addresses``, e.g.
+    ``127.0.0.1,127.0.0.2``) adds TCP on those loopback addresses, same port."""
+    initdb, _ = _tools()
+    root = _new_root()
+    init = subprocess.run(
+        _as_postgres(
+            [initdb, "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+             "--no-sync"]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if init.returncode != 0:
+        raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()}")
+    if listen:  # trust the whole loopback range, not only 127.0.0.1
+        with (root / "data" / "pg_hba.conf").open("a") as hba:
+            hba.write("host all all 127.0.0.0/8 trust\n")
+    return _start(root, listen)
+
+
+def clone_server(server: PgServer) -> tuple[PgServer, PgServer]:
+    """``server`` and a physical copy of it (its data folder copied while stopped, as a
+    restored base backup is): two servers with one ``system_identifier``."""
+    subprocess.run(_as_postgres([_tools()[1], "-D", str(server.root / "data"), "-m", "fast",
+                                 "-w", "stop"]), capture_output=True, check=True)
+    root = _new_root()
+    subprocess.run(["cp", "-a", str(server.root / "data"), str(root / "data")], check=True)
+    return _start(server.root, ""), _start(root, "")

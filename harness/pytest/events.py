@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from common.redaction import redact_data
+
 __all__ = ["Events"]
 
 
@@ -27,7 +29,8 @@ class Events:
         if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = self.path.open("a", encoding="utf-8")
-        self._out.write(json.dumps({"event": event, **data}, default=str) + "\n")
+        line = redact_data({"event": event, **data})  # the terminal shows these
+        self._out.write(json.dumps(line, default=str) + "\n")
         self._out.flush()
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.redaction import redact_data
 from harness.pytest.context import BillRunInfo
 from harness.record import ScenarioResult, scenario_from_dict, scenario_to_dict
 
@@ -60,7 +61,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_prepared(run_dir: Path, state: PreparedState) -> None:
-    _write(run_dir / PREPARED_FILE, json.dumps(state.to_dict(), default=str))
+    _write(run_dir / PREPARED_FILE, json.dumps(redact_data(state.to_dict()), default=str))
 
 
 def read_prepared(run_dir: Path) -> PreparedState | None:
@@ -79,7 +80,7 @@ def read_prepared(run_dir: Path) -> PreparedState | None:
 def write_collection(run_dir: Path, worker: str, scenarios: list[ScenarioResult],
                      needs: set[str] | None = None) -> None:
     _write(run_dir / f"{COLLECTED_PREFIX}{worker}.json",
-           json.dumps({"scenarios": [scenario_to_dict(s) for s in scenarios],
+           json.dumps({"scenarios": redact_data([scenario_to_dict(s) for s in scenarios]),
                        "needs": sorted(needs or ())}, default=str))
 
 

@@ -81,6 +81,7 @@ def write_reports(
     if foreign is not None and foreign not in record.notes:
         record.notes.append(foreign)
     record.save(out_dir / "run.json")
+    record = record.redacted()  # no credential reaches a report, whatever text carried it
     paths = {
         "run.json": out_dir / "run.json",
         "signoff.html": _write(out_dir / "signoff.html", render_html(record, title)),

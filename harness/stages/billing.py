@@ -16,7 +16,7 @@ from typing import Any
 from harness.record import Outcome
 from harness.safety import safe_dsn
 from harness.stages.context import StageContext
-from harness.stages.data import StageFailed
+from harness.stages.data import StageFailed, identity
 from harness.stages.lockdown import escaped, refresh
 from harness.started import BILLING_SERVICE
 from harness.targets.loader import open_target
@@ -70,6 +70,7 @@ def _expand(wanted: list[str], known: list[str]) -> tuple[list[str], list[str]]:
 
 
 def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    checked = identity(ctx)
     asked = dt.datetime.now()
     # From here until stop_service confirms it stopped, the billing service is golive's to
     # stop on any exit path (it runs on its own, so a kill of golive does not end it).
@@ -78,7 +79,7 @@ def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     view = ctx.target.run_bill_run(ctx.run_date)
     ctx.bill_run = view
     ctx.started_at = view.started_at or asked
-    evidence = view_to_dict(view)
+    evidence = {**view_to_dict(view), "not_production": checked}
     if ctx.sinks or ctx.payment is not None:
         section = refresh(ctx)
         left = escaped(ctx.target)
@@ -96,9 +97,10 @@ def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 
 def stop_service(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    checked = identity(ctx)
     answered = ctx.target.billing_service("stop")
     state = ctx.target.billing_service("status")
-    evidence = {"stop": answered, "status": state}
+    evidence = {"stop": answered, "status": state, "not_production": checked}
     if state != "stopped":
         raise StageFailed(f"the billing service is {state!r} after stop", evidence)
     if ctx.billing is not None:

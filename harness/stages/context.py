@@ -34,6 +34,7 @@ class StageContext:
     billing: str | None = None  # the billing service, from the bill run until it is stopped
     # a reuse run: what the sinks captured while staging was prepared, replayed as evidence
     replayed: dict[str, list[Any]] = field(default_factory=dict)
+    raw_in_staging: bool = False  # the restore began and sanitizing has not finished
 
     @property
     def run_date(self) -> dt.date:

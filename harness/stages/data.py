@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.record import Outcome
+from harness.safety import assert_distinct
 from harness.stages import sanitizing
 from harness.stages.context import StageContext
 
@@ -44,21 +45,36 @@ def backup(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     return Outcome.PASSED, ctx.backup
 
 
+def identity(ctx: StageContext) -> dict[str, Any]:
+    """Refuse unless staging is provably not production (asked right before a destructive
+    stage writes); what was compared, for the stage's evidence."""
+    found = assert_distinct(ctx.profile)
+    return {"decided_by": found.how}
+
+
 def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
+    """Restore the backup into staging, once the file system or the servers said staging is
+    not production. From then on staging may hold raw production data until sanitizing
+    finishes (the pipeline empties it if the run stops before)."""
+    checked = identity(ctx)
+    ctx.raw_in_staging = True
     evidence = ctx.target.restore(Path(ctx.backup["path"]))
     digest = evidence.get("sha256")
     if digest is not None and digest != ctx.backup.get("sha256"):
         raise StageFailed(f"restored backup sha256 {digest[:16]}… is not the located "
                           f"backup's {str(ctx.backup.get('sha256'))[:16]}…", evidence)
-    return Outcome.PASSED, evidence
+    return Outcome.PASSED, {**evidence, "not_production": checked}
 
 
 def sanitize(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     """golive's sanitizer when the profile enables it; SKIPPED (never passed) when the
     profile disables sanitizing — and then staging is scanned as it is, so a run that did
     not sanitize is judged on the same scan as one that did, never better off."""
-    if ctx.profile.sanitize.enabled:
-        return sanitizing.run(ctx)
-    scanned = sanitizing.scan_only(ctx)
-    return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile",
-                             "scan": scanned}
+    if not ctx.profile.sanitize.enabled:
+        scanned = sanitizing.scan_only(ctx)
+        return Outcome.SKIPPED, {"enabled": False, "reason": "sanitizing disabled in profile",
+                                 "scan": scanned}
+    checked = identity(ctx)
+    outcome, evidence = sanitizing.run(ctx)
+    ctx.raw_in_staging = False
+    return outcome, {**evidence, "not_production": checked}

@@ -36,7 +36,7 @@ from harness.record import Outcome
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages import redirects
 from harness.stages.context import StageContext
-from harness.stages.data import StageFailed
+from harness.stages.data import StageFailed, identity
 from harness.targets.base import Target
 from harness.targets.views import BillRunView
 
@@ -172,6 +172,7 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         raise StageFailed(f"lockdown.channels ({', '.join(by_target)}): redirect: target, but "
                           "the target has no outbound capability: say how each is redirected "
                           "(sql, file, env) or which rule blocks it", {})
+    checked = identity(ctx)  # redirecting writes to staging's configuration
     smtp = SmtpSink().start()
     ctx.sinks.append(smtp)
     ctx.ledger.start(_sink_name(smtp))
@@ -214,7 +215,7 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         if outbound is not None else []
     section = _record_escapes(ctx, found)
     evidence = {"redirected": ctx.redirected, "channels": done, "sinks": sinks,
-                "escaped": section["escaped"]}
+                "escaped": section["escaped"], "not_production": checked}
     if found:
         raise StageFailed("outbound still points outside golive's sinks: "
                           + "; ".join(e.text for e in found), evidence)

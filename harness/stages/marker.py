@@ -15,21 +15,19 @@ lock-down and provisioning item for want of traffic.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from common.redaction import redact_data
 from harness.config import Profile
 from harness.record import now
-from harness.safety import normalise, safe_dsn
+from harness.safety import safe_dsn
 
 
 def marker_path(profile: Profile) -> Path:
-    staging = profile.environments.staging.dsn
-    key = hashlib.sha256(repr(normalise(staging)).encode()).hexdigest()[:16]
-    return profile.state_dir / f"prepared-{key}.json"
+    return profile.state_dir / f"prepared-{profile.environments.staging.dsn.digest()}.json"
 
 
 def clear(profile: Profile) -> None:
@@ -50,7 +48,7 @@ def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
             "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
             "outbound": outbound, "sections": sections or {}, "population": population}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps(redact_data(data), indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
     return path
 

@@ -12,7 +12,6 @@ the same values; a restore clears it (the restored data holds no run of golive's
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import Profile
-from harness.safety import normalise
 
 __all__ = ["RunMark", "clear", "load", "save"]
 
@@ -91,9 +89,7 @@ def _decode(data: Any) -> Watermark:
 
 
 def path(profile: Profile) -> Path:
-    staging = profile.environments.staging.dsn
-    key = hashlib.sha256(repr(normalise(staging)).encode()).hexdigest()[:16]
-    return profile.state_dir / f"bill-run-{key}.json"
+    return profile.state_dir / f"bill-run-{profile.environments.staging.dsn.digest()}.json"
 
 
 def save(profile: Profile, mark: RunMark) -> None:

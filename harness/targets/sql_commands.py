@@ -25,11 +25,12 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from common.dsn import Dsn, sqlalchemy_url
 from harness.config import SqlTargetConfig
 from harness.safety import safe_dsn
 from harness.targets.base import ServiceAction, TargetError
 from harness.targets.command_line import CommandLine
-from harness.targets.sql_database import SqlDatabase, sqlalchemy_url
+from harness.targets.sql_database import SqlDatabase
 
 TAIL_LINES = 12  # lines of stdout and of stderr kept as evidence
 _LINE_CHARS = 400
@@ -127,12 +128,13 @@ class SqlCommands:
             raise TargetError(f"no backup file at {backup}")
         self.db.close()
         url = make_url(sqlalchemy_url(self.db.dsn))
+        file = Dsn(self.db.dsn).sqlite_path  # file: URIs resolved as the guard resolved them
         if self.has("restore"):
             how = "target.commands.restore"
             self.run("restore", "restore", backup=backup)
-        elif url.get_backend_name() == "sqlite" and url.database:
+        elif url.get_backend_name() == "sqlite" and file is not None:
             how = "sqlite file copy"
-            _sqlite_copy(backup, Path(url.database))
+            _sqlite_copy(backup, file)
         elif url.get_backend_name() == "postgresql":
             how = "pg_restore"
             self._pg_restore(backup)

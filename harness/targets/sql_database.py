@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from common.dsn import sqlalchemy_url
 from harness.config import Profile
 from harness.safety import assert_staging, read_only, redact, safe_dsn
 from harness.targets.base import TargetError
@@ -16,15 +17,6 @@ from harness.targets.rows import build_view
 from harness.targets.sql_catalog import BIND, RUN_BINDS
 
 V = TypeVar("V")
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    """psycopg 3 for a bare ``postgresql://`` DSN; a bare path is a SQLite file."""
-    if "://" not in dsn:
-        return f"sqlite:///{dsn}"
-    if dsn.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + dsn.split("://", 1)[1]
-    return dsn
 
 
 class SqlDatabase:

@@ -186,6 +186,7 @@ def write_project(pytester: pytest.Pytester, features: dict[str, str] | None = N
     """The project; ``features`` maps file names to .feature text (default: two passing)."""
     root = pytester.path
     (root / "golive.yaml").write_text(PROFILE, encoding="utf-8")
+    (root / "backup.db").touch()  # backup.path: the loader checks it exists
     (root / "checklists").mkdir()
     (root / "checklists" / "critical.yaml").write_text(CHECKLIST, encoding="utf-8")
     (root / "features").mkdir()

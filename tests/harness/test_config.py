@@ -59,8 +59,13 @@ bill_run:
 
 
 def write(tmp_path: Path, text: str, name: str = "golive.yaml") -> Path:
+    """The profile ``text`` in ``tmp_path``, beside the folders and backup GOOD names (the
+    loader checks that every reference resolves)."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
+    for folder in ("checklists", "features", "backups"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "backups" / "pre.dump").touch()
     return path
 
 
@@ -133,8 +138,9 @@ def test_relative_paths_and_sqlite_files_are_relative_to_the_profile(
 
 def test_overrides_set_keys_from_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    profile = load_profile(path, {"target.release": "1.1-yearly"}, env=SECRET_ENV)
-    assert isinstance(profile.target, DemoTargetConfig) and profile.target.release == "1.1-yearly"
+    profile = load_profile(path, {"target.release": "1.1-yearly-one-month"}, env=SECRET_ENV)
+    assert isinstance(profile.target, DemoTargetConfig)
+    assert profile.target.release == "1.1-yearly-one-month"
     nested = load_profile(path, {"bill_run": {"on_drift": "warn"}}, env=SECRET_ENV)
     assert nested.bill_run.on_drift == "warn"
 

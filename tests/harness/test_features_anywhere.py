@@ -30,6 +30,7 @@ def project(tmp_path: Path) -> Path:
     (root / "checklists").mkdir(parents=True)
     (root / "features").mkdir()
     (root / "golive.yaml").write_text(PROFILE, encoding="utf-8")
+    (root / "backup.db").touch()  # backup.path: the loader checks it exists
     (root / "checklists" / "critical.yaml").write_text(CHECKLIST, encoding="utf-8")
     (root / "features" / "billing.feature").write_text(PASSING, encoding="utf-8")
     (root / "fake_target.py").write_text(FAKE_TARGET, encoding="utf-8")

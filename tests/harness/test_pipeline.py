@@ -7,14 +7,18 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
+from common.errors import ConfigError
 from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
+from harness.reports.html import render_html
 from harness.stages import marker
 from harness.started import Ledger, read_ledger
 from harness.targets.base import require
@@ -57,6 +61,8 @@ def write_profile(root: Path, release: str = "1.1", on_drift: str = "fail",
     path = root / "golive.yaml"
     path.write_text(PROFILE.format(release=release, on_drift=on_drift, production=production,
                                    staging=staging) + extra)
+    for folder in ("checklists", "features"):  # the loader checks they exist
+        (root / folder).mkdir(exist_ok=True)
     return load_profile(path)
 
 
@@ -115,7 +121,8 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert set(ev["config_diff"]["compared"]) == {"tax_rate", "payment_terms_days",
                                                       "currency"}
         assert ev["bill_run"]["status"] == "done" and ev["bill_run"]["invoices"] > 0
-        assert ev["stop_service"] == {"stop": "stopped", "status": "stopped"}
+        assert {k: ev["stop_service"][k] for k in ("stop", "status")} == {
+            "stop": "stopped", "status": "stopped"}
         # production's results of the same bill run, captured read-only, compared whole
         assert ev["baseline"]["captured"] is True and ev["baseline"]["release"] == "1.0"
         assert ev["baseline"]["bill_run_date"] == "2026-11-01"
@@ -125,6 +132,12 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert record.population is not None and record.population.passed
         assert {d.dataset for d in record.population.datasets} == {"accounts", "packages",
                                                                    "charges"}
+        # every destructive stage asked the file system first, and says how it decided
+        decided = {n: ev[n]["not_production"]["decided_by"]
+                   for n in ("restore", "lockdown", "bill_run", "stop_service")}
+        assert decided.pop("restore") == ("SQLite: staging's file does not exist yet, and its "
+                                          "folder and name differ from production's")
+        assert set(decided.values()) == {"SQLite: different files (device and inode)"}
         assert any("bill_run: passed" in line for line in said)
 
         assert prepared.bill_run is not None and prepared.bill_run.status == "done"
@@ -162,11 +175,14 @@ def test_a_failing_middle_stage_leaves_later_stages_not_run(root: Path) -> None:
     assert "no_such_column" in str(by_name["sanitize"].error)
     for later in ("lockdown", "config_diff", "bill_run", "stop_service"):
         assert by_name[later].outcome is Outcome.NOT_RUN
-    target = open_target(profile)
-    try:
-        assert target.latest_bill_run() is None  # nothing was billed
-    finally:
-        target.close()
+    # staging held raw production data when the sanitize failed: it was emptied, and the
+    # stage's error, the run's notes and the sanitize section say so
+    said = f"staging was emptied: its SQLite file {root / 'var' / 'staging.db'} was deleted"
+    assert not (root / "var" / "staging.db").exists()
+    assert said in str(by_name["sanitize"].error)
+    assert any(said in note for note in record.notes)
+    assert record.extras["sanitize"]["staging"] == {"state": "emptied", "said": said}
+    assert (root / "var" / "production.db").exists()  # production is never emptied
 
 
 def _drift_production(root: Path, profile: Any, record: RunRecord) -> None:
@@ -357,13 +373,132 @@ def test_a_tampered_backup_is_not_restored(root: Path) -> None:
     assert [s.outcome for s in record.stages[3:]] == [Outcome.NOT_RUN] * (len(STAGE_NAMES) - 3)
 
 
-def test_a_missing_backup_without_generate_fails_the_backup_stage(root: Path) -> None:
+def test_a_missing_backup_without_generate_is_found_when_the_profile_loads(root: Path) -> None:
     (root / "golive.yaml").write_text(
         PROFILE.format(release="1.1", on_drift="fail", production="sqlite:///var/p.db",
                        staging="sqlite:///var/s.db").replace(
             "  generate:\n    accounts: 20\n    seed: 7\n", ""))
-    record = new_record()
-    with pytest.raises(PipelineError, match=r"backup\.generate is not set"):
-        prepare(load_profile(root / "golive.yaml"), record)
-    assert record.stages[0].outcome is Outcome.FAILED
+    with pytest.raises(ConfigError) as caught:
+        load_profile(root / "golive.yaml")
+    [problem] = [p for p in caught.value.problems if p.key == "backup.path"]
+    assert problem.line == 13 and "no such backup" in problem.message
+    assert "(or set backup.generate)" in problem.message
     assert not (root / "var/p.db").exists() and not (root / "var/s.db").exists()
+
+
+SANITIZE_SCRIPT = "sanitize:\n  enabled: true\n  scripts: [scrub.sql]\n"
+
+
+@pytest.mark.parametrize("stop", ["sanitize", "a failing script"])
+def test_staging_never_keeps_raw_production_data_when_sanitizing_stops(root: Path,
+                                                                       stop: str) -> None:
+    """Restored, then interrupted as sanitizing starts (or its script fails): staging is
+    emptied before the run reports it, and the record says so where a reader looks."""
+    bad = stop == "a failing script"
+    (root / "scrub.sql").write_text("UPDATE contacts SET nope = 1;\n" if bad else
+                                    "UPDATE contacts SET email = NULL;\n")
+    profile = write_profile(root, extra=SANITIZE_SCRIPT)
+    record = new_record()
+    with pytest.raises(PipelineError if bad else KeyboardInterrupt):
+        prepare(profile, record, progress=None if bad else interrupt_at("sanitize"))
+    stage = next(s for s in record.stages if s.name == "sanitize")
+    assert stage.outcome is (Outcome.FAILED if bad else Outcome.INTERRUPTED)
+    assert next(s for s in record.stages if s.name == "restore").outcome is Outcome.PASSED
+    assert not (root / "var" / "staging.db").exists()
+    said = f"staging was emptied: its SQLite file {root / 'var' / 'staging.db'} was deleted"
+    assert str(stage.error).endswith(said)
+    assert record.extras["sanitize"]["staging"]["state"] == "emptied"
+    assert said in render_html(record)  # the sign-off report says it too
+
+
+def test_a_run_that_stops_after_sanitizing_leaves_staging_as_it_is(root: Path) -> None:
+    (root / "scrub.sql").write_text("UPDATE contacts SET email = 'x@example.com';\n")
+    profile = write_profile(root, extra=SANITIZE_SCRIPT)
+    record = new_record()
+    with pytest.raises(KeyboardInterrupt):
+        prepare(profile, record, progress=interrupt_at("lockdown"))
+    assert (root / "var" / "staging.db").exists()  # sanitized: nothing to hide
+    assert "staging" not in record.extras["sanitize"]
+    assert count(root / "var" / "staging.db", "SELECT count(*) FROM contacts "
+                                              "WHERE email <> 'x@example.com'") == 0
+
+
+def test_sanitizing_off_is_the_profiles_choice(root: Path) -> None:
+    record = new_record()
+    with pytest.raises(KeyboardInterrupt):
+        prepare(write_profile(root), record, progress=interrupt_at("sanitize"))
+    assert (root / "var" / "staging.db").exists()
+    assert not any("emptied" in n for n in record.notes)
+
+
+@pytest.mark.postgres
+def test_emptying_postgresql_staging_leaves_no_row_and_never_touches_production(
+        root: Path, pg_server: Any) -> None:
+    import psycopg
+
+    from harness.stages.quarantine import empty_staging
+
+    production, staging = pg_server.create_database(), pg_server.create_database()
+    libpq = {u: u.replace("postgresql+psycopg://", "postgresql://")
+             for u in (production, staging)}
+    for url in (production, staging):
+        with psycopg.connect(libpq[url], autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA billing")
+            conn.execute("CREATE TABLE billing.contacts (id int PRIMARY KEY, email text)")
+            conn.execute("CREATE TABLE notes (id int, contact int REFERENCES "
+                         "billing.contacts (id), body text)")
+            conn.execute("CREATE TABLE events (at date, body text) PARTITION BY RANGE (at)")
+            conn.execute("CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM "
+                         "('2026-01-01') TO ('2027-01-01')")
+            conn.execute("INSERT INTO billing.contacts VALUES (1, 'jane@realmail.net')")
+            conn.execute("INSERT INTO notes VALUES (1, 1, 'call +44 20 7946 0000')")
+            conn.execute("INSERT INTO events VALUES ('2026-10-01', 'jane@realmail.net')")
+            conn.execute("CREATE MATERIALIZED VIEW mailing AS SELECT email FROM "
+                         "billing.contacts")
+            conn.execute("SELECT lo_from_bytea(0, 'scan of a passport')")
+    said = empty_staging(SimpleNamespace(environments=SimpleNamespace(
+        staging=SimpleNamespace(dsn=staging, staging=True),
+        production=SimpleNamespace(dsn=production, read_only=True))))
+    assert said == ("staging was emptied: 3 tables truncated, 1 materialised views emptied, "
+                    "large objects removed")
+    with psycopg.connect(libpq[staging]) as conn:
+        for table in ("billing.contacts", "notes", "events", "events_2026"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+        assert conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone() == (0,)
+        assert conn.execute("SELECT ispopulated FROM pg_matviews").fetchone() == (False,)
+    with psycopg.connect(libpq[production]) as conn:
+        assert conn.execute("SELECT count(*) FROM billing.contacts").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone() == (1,)
+
+
+@pytest.mark.postgres
+def test_staging_that_cannot_be_emptied_is_said_to_hold_raw_data(root: Path,
+                                                                 pg_server: Any) -> None:
+    """golive's role cannot truncate a table it does not own: the record says staging
+    STILL HOLDS unsanitized data instead of pretending."""
+    import psycopg
+
+    from harness.stages.context import StageContext
+    from harness.stages.quarantine import quarantine
+
+    production, staging = pg_server.create_database(), pg_server.create_database()
+    name = str(make_url(staging).database)
+    with psycopg.connect(pg_server.libpq_dsn(name), autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN CREATE ROLE golive_qa LOGIN; "
+                     "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute("CREATE TABLE contacts (email text)")
+        conn.execute("INSERT INTO contacts VALUES ('jane@realmail.net')")
+        conn.execute("GRANT SELECT ON contacts TO golive_qa")
+    as_qa = staging.replace("postgres@", "golive_qa@")
+    profile = SimpleNamespace(
+        sanitize=SimpleNamespace(enabled=True),
+        environments=SimpleNamespace(staging=SimpleNamespace(dsn=as_qa, staging=True),
+                                     production=SimpleNamespace(dsn=production)))
+    record = new_record()
+    ctx = StageContext(profile=profile, record=record,  # type: ignore[arg-type]
+                       target=SimpleNamespace(close=lambda: None))  # type: ignore[arg-type]
+    said = quarantine(ctx, "sanitize")
+    assert said.startswith("staging STILL HOLDS unsanitized production data: emptying it "
+                           "failed (permission denied")
+    assert record.extras["sanitize"]["staging"]["state"] == "not emptied"
+    assert any("STILL HOLDS" in note for note in record.notes)

@@ -19,7 +19,7 @@ import pytest
 from common.dsn import Dsn
 from common.errors import SafetyError
 from harness.config import Profile
-from harness.safety import assert_staging, normalise, redact, safe_dsn
+from harness.safety import assert_staging, redact, safe_dsn
 from harness.targets.demo import DemoTarget
 from tests.harness.target_profiles import demo_profile, unmarked
 
@@ -73,8 +73,8 @@ def test_sqlite_files_compare_by_resolved_path(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     (tmp_path / "var").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "var")
-    assert normalise("sqlite:///var/x.db") == normalise(f"sqlite:///{tmp_path}/link/x.db")
-    assert normalise("var/x.db") == normalise(f"sqlite:///{tmp_path}/var/x.db")
+    assert Dsn("sqlite:///var/x.db").key() == Dsn(f"sqlite:///{tmp_path}/link/x.db").key()
+    assert Dsn("var/x.db").key() == Dsn(f"sqlite:///{tmp_path}/var/x.db").key()
     with pytest.raises(SafetyError, match="is the production database"):
         assert_staging(profile("sqlite:///var/x.db", f"sqlite:///{tmp_path}/link/x.db"),
                        "sqlite:///var/x.db")

@@ -68,7 +68,9 @@ environments:
 backup: {{path: backup.db}}
 bill_run: {{date: 2026-11-01}}
 checklists: {{dir: {ROOT / 'checklists'}}}
+features: {{dir: {ROOT / 'features'}}}
 """, encoding="utf-8")
+    (tmp_path / "backup.db").touch()  # backup.path: the loader checks it exists
     return load_profile(path)
 
 

@@ -130,6 +130,15 @@ def build(url: str) -> None:
     engine.dispose()
 
 
+def scaffold(root: Path) -> None:
+    """The folders and backup sql_profile.yaml names: the loader checks they exist."""
+    for folder in ("checklists", "features", "backups"):
+        (root / folder).mkdir(exist_ok=True)
+    backup = root / "backups" / "pre-bill-run.sqlite"
+    if not backup.exists():
+        backup.touch()
+
+
 def sql_profile(root: Path, staging: str, production: str, drop: tuple[str, ...] = (),
                 keep: tuple[str, ...] | None = None) -> Profile:
     """The example SQL profile without the queries ``drop`` (or with only ``keep``)."""
@@ -139,6 +148,7 @@ def sql_profile(root: Path, staging: str, production: str, drop: tuple[str, ...]
         del queries[name]
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
+    scaffold(root)
     env = {"PYTHON": sys.executable, "HERE": str(DATA), "STAGING_DSN": staging,
            "PRODUCTION_DSN": production}
     return load_profile(path, env=env)
@@ -424,6 +434,7 @@ def python_profile(tmp_path: Path, adapter: str) -> Profile:
                       "options": {"region": "eu"}}
     path = tmp_path / "golive.yaml"
     path.write_text(yaml.safe_dump(data))
+    scaffold(tmp_path)
     return load_profile(path, env={"STAGING_DSN": staging, "PRODUCTION_DSN": "sqlite:///p.db"})
 
 

@@ -93,6 +93,8 @@ def test_golive_sanitize_scans_with_the_profiles_settings(tmp_path: Path,
     rules = Path("sanitize/rules/demo.yaml").resolve()
     profile = Path("golive.yaml").read_text(encoding="utf-8").replace(
         "demo/var/", f"{tmp_path}/").replace("rules: sanitize/rules/demo.yaml", f"rules: {rules}")
+    for folder in ("checklists", "features"):  # the profile's folders must exist
+        profile = profile.replace(f"dir: {folder}", f"dir: {Path(folder).resolve()}")
     path = tmp_path / "golive.yaml"
     path.write_text(profile, encoding="utf-8")
     dirty = golive("sanitize", "--profile", str(path))

@@ -101,6 +101,8 @@ def test_golive_sanitize_refuses_a_database_not_marked_staging(tmp_path: Path,
                                                               ) -> None:
     monkeypatch.setenv("GOLIVE_SANITIZE_SALT", SALT)
     profile = Path("golive.yaml").read_text(encoding="utf-8")
+    for name in ("checklists", "features", "sanitize/rules/demo.yaml"):  # must exist
+        profile = profile.replace(f": {name}", f": {Path(name).resolve()}")
     path = tmp_path / "golive.yaml"
     path.write_text(profile.replace("demo/var/", str(tmp_path) + "/"), encoding="utf-8")
     other = tmp_path / "elsewhere.db"

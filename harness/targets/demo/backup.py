@@ -1,7 +1,9 @@
 """The demo's own pre-bill-run backup: found at ``backup.path``, or made when missing.
 
 Making it generates production (only while production holds no demo data:
-never over real rows) and backs it up with the demo's manifest.
+never over real rows) and backs it up with the demo's manifest. Production
+that already holds demo data other than ``backup.generate`` asks for is an
+error naming both values, never backed up silently.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
-from common.errors import EnvironmentProblem
-from demo.backup import backup, find_manifest
+from common.errors import ConfigError, EnvironmentProblem
+from demo.backup import backup, describe_database, find_manifest
 from demo.db import make_engine, sqlite_path
 from demo.generate import generate as demo_generate
 from harness.config import Generate, Profile
 from harness.safety import reveal, safe_dsn
 from harness.targets.base import TargetError
+from harness.targets.demo.checks import generate_mismatch
 from harness.targets.demo.database import demo_errors
 
 
@@ -42,6 +45,8 @@ class DemoBackup:
             prod_dsn = reveal(self.profile.environments.production.dsn)
             if _empty(prod_dsn):
                 made = _generate(prod_dsn, generate, run_date)
+            else:  # production's data is backed up as it is: it must be what generate says
+                self._matches_generate(prod_dsn, generate)
             manifest = backup(prod_dsn, path.parent)
             assert manifest.path is not None
             if manifest.path != path:
@@ -52,6 +57,17 @@ class DemoBackup:
                 "release": manifest.release, "seed": manifest.seed, "as_of": manifest.as_of,
                 "accounts": manifest.row_counts.get("accounts"), "created_at": manifest.created_at,
                 **made}
+
+
+    def _matches_generate(self, prod_dsn: str, generate: Generate) -> None:
+        """ConfigError (exit 2) naming both values when production's demo data is not what
+        ``backup.generate`` asks for: golive never backs up other data silently."""
+        found = describe_database(prod_dsn)
+        wrong = generate_mismatch(generate, found.get("row_counts", {}).get("accounts"),
+                                  found.get("seed"), f"production ({safe_dsn(prod_dsn)})")
+        if wrong is not None:
+            loc, message = wrong
+            raise ConfigError([self.profile.problem(loc, message)])
 
 
 def _generate(prod_dsn: str, generate: Generate, run_date: dt.date) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from demo.releases import UnknownRelease, get_release
+from demo.releases import DEFAULT_RELEASE, UnknownRelease, get_release
 from harness.config import DemoTargetConfig, Profile
 from harness.targets.base import ServiceAction, TargetError, environment_dsn
 from harness.targets.demo.backup import DemoBackup
@@ -49,10 +49,12 @@ class DemoTarget:
 
     def __init__(self, profile: Profile, environment_name: str = "staging") -> None:
         config = profile.target
-        wanted = config.release if isinstance(config, DemoTargetConfig) \
-            and environment_name == "staging" else None
+        wanted = PRODUCTION_RELEASE
+        if environment_name == "staging":  # the profile's release, else the demo's newest
+            configured = config.release if isinstance(config, DemoTargetConfig) else None
+            wanted = configured or DEFAULT_RELEASE
         try:
-            release = get_release(wanted or PRODUCTION_RELEASE)
+            release = get_release(wanted)
         except UnknownRelease as exc:
             raise TargetError(f"target.release: {exc}") from None
         self.environment = environment_name
