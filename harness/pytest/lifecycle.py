@@ -121,13 +121,13 @@ class Run:
     def start(self, collect_only: bool) -> None:
         if not self.controller or collect_only:
             return
+        started_at = now().isoformat()
+        if not (self.options.no_prepare or self.options.smoke):  # nothing touches staging
+            self._lock(started_at)  # a refused run writes nothing, not even its folder
         try:  # nothing is written before we know it can be
             checked = preflight.reports(self.run_dir)
         except EnvironmentProblem as exc:
             pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
-        started_at = now().isoformat()
-        if not (self.options.no_prepare or self.options.smoke):  # nothing touches staging
-            self._lock(started_at)
         target = self.profile.target
         self.record = RunRecord(
             run_id=self.run_id,
