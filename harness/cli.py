@@ -275,6 +275,10 @@ def _settle(profile: Profile, checklists: Checklists, run_id: str, run_dir: Path
     except GoliveError as exc:
         err.print(line(f"golive: {exc.headline}: ", exc.message), soft_wrap=True)
         return Settled(None)
+    except OSError as exc:  # a full or read-only reports disk: pytest has said so already
+        err.print(line("golive: the run's record could not be closed in ", run_dir, ": ",
+                       exc.strerror or exc), soft_wrap=True)
+        return Settled(None)
 
 
 def _show_end(settled: Settled, verdict: dict[str, Any] | None, code: int | None,
