@@ -88,7 +88,6 @@ def test_golive_report_pdf_prints_the_page_with_chromium(tmp_path: Path) -> None
     assert result.exit_code == 1, result.output  # the run's verdict: NO-GO
     pdf = tmp_path / "run" / "signoff.pdf"
     assert "signoff.pdf" in result.output
-        result.output
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-")
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
