@@ -15,6 +15,7 @@ template and one line there.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +73,11 @@ SECTIONS: tuple[Section, ...] = (
     Section("history", "History, waivers, manual results, UAT", "signoff_sections.html.j2"),
     Section("provenance", "Provenance", "provenance.html.j2"),
 )
-SIDECARS = {"traceability": ("traceability.csv", "traceability.xlsx"),
-            "defects": ("defects.csv", "defects.xlsx"), "accounts": ("accounts.csv",)}
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One environment per process: the templates are compiled once."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("harness.reports", "templates"),
         autoescape=True,
@@ -266,7 +267,6 @@ def _context(record: RunRecord, title: str, env: jinja2.Environment,
         "features": views.scenario_views(record, anchors, run_dir),
         "scenarios_shown": len(shown),
         "accounts_shown": views.account_rows(record),
-        "sidecars": SIDECARS,
         "sections": _sections(env),
         "provenance": _provenance(record),
         "outbound": _outbound(record),
