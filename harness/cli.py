@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -23,25 +24,29 @@ from typing import Any, NoReturn
 
 import click
 from rich.status import Status
-from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
 from common.dsn import Dsn
 from common.errors import ConfigError, GoliveError, Problem
 from common.redaction import redact, register
 from harness import applicability, checklist_show, unfinished
+from harness.browser import chromium_path
 from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
 from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
+from harness.merge import merge_shards
+from harness.provenance import COMMAND_ENV
 from harness.record import Coverage, RunRecord, RunStatus, Verdict, new_run_id
-from harness.reports import load_and_render
+from harness.reports import ReportError, copy_evidence, load_and_render, load_record, write_reports
+from harness.reports.pdf import render_pdf
 from harness.reports.text import plain
 from harness.reports.verdict import verdict_line
 from harness.safety import assert_distinct, assert_staging, reveal, safe_dsn
 from harness.scaffold.init import KINDS, Kind, scaffold
 from harness.scaffold.todo import to_fill_in
+from harness.shard import ShardError, parse_shard
 from harness.signoff import acts as signoff_acts
 from harness.signoff import history as signoff_history
 from harness.signoff import render as signoff_render
@@ -50,6 +55,7 @@ from harness.signoff.verify import verify_run
 from harness.smoke import READONLY_TAG
 from harness.supervise import Supervised
 from harness.terminal import err, inert, line, out, styled
+from harness.termtable import fit_table
 from harness.unfinished import Settled
 from sanitize.api import run_vendor_scripts as sanitize_scripts
 from sanitize.api import sanitize as sanitize_database
@@ -107,9 +113,19 @@ main.add_command(compare)  # golive compare
 
 
 # -- golive run -------------------------------------------------------------------
+def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        shard = parse_shard(value)
+    except ShardError as exc:
+        raise click.BadParameter(exc.message) from None
+    return f"{shard.index}/{shard.total}"
+
+
 def _pytest_command(profile: Profile, profile_path: Path, release: str | None, reuse: bool,
                     workers: int | None, run_id: str, events: Path,
-                    extra: Sequence[str]) -> list[str]:
+                    extra: Sequence[str], shard: str | None = None) -> list[str]:
     """pytest with golive's options, then the user's arguments exactly as given.
 
     The plugin (a ``pytest11`` entry point) collects the profile's features
@@ -128,6 +144,8 @@ def _pytest_command(profile: Profile, profile_path: Path, release: str | None, r
         cmd.append("--golive-reuse")
     if workers:
         cmd += ["-n", str(workers)]
+    if shard:
+        cmd.append(f"--golive-shard={shard}")
     return cmd + list(extra)
 
 
@@ -200,12 +218,15 @@ def _read_events(events: Path, offset: int, status: Status
 @click.option("--release", help="verify this release of the target (overrides target.release)")
 @click.option("--reuse", is_flag=True, help="reuse an already prepared staging database")
 @click.option("-n", "workers", type=click.IntRange(min=1), help="run scenarios on N processes")
+@click.option("--shard", callback=_shard_option, metavar="K/N",
+              help="run shard K of N (each machine its own staging; every scenario runs in "
+                   "exactly one shard): merge the run folders with `golive report merge`")
 @click.option("--stop-grace", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="on SIGINT/SIGTERM/SIGHUP, seconds pytest gets to stop what it started and "
                    "write its interrupted record before it is killed")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile_path: Path, release: str | None, reuse: bool, workers: int | None,
-        stop_grace: float, pytest_args: tuple[str, ...]) -> None:
+        shard: str | None, stop_grace: float, pytest_args: tuple[str, ...]) -> None:
     """Prepare staging, run the features, gate and write the sign-off report.
 
     Arguments after `--` go to pytest unchanged. A signal stops the run: NO-GO in every
@@ -220,7 +241,8 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
         events = Path(tmp) / "events.jsonl"
         log = Path(tmp) / "pytest.log"
         cmd = _pytest_command(profile, profile_path, release, reuse, workers, run_id, events,
-                              pytest_args)
+                              pytest_args, shard)
+        os.environ[COMMAND_ENV] = " ".join(shlex.quote(a) for a in ["golive", *sys.argv[1:]])
         target = f"{profile.target.kind} {getattr(profile.target, 'release', '') or ''}".strip()
         out.print(line(("golive run", "bold"), f" {run_id} — ", profile.name, " — target ",
                        target), soft_wrap=True)
@@ -318,23 +340,25 @@ def _run_json(run: str, profile_path: Path) -> Path:
     return path / "run.json" if path.is_dir() else path
 
 
-@main.command()
-@profile_option
-@click.argument("run", default="latest")
-def report(profile_path: Path, run: str) -> None:
-    """Re-render every report of RUN (a run directory, its run.json, or `latest`)."""
-    run_json = _run_json(run, profile_path)
+def _chromium(profile_path: Path) -> Path:
+    configured = _load(profile_path).portals.chromium if profile_path.is_file() else None
     try:
-        if signoff_render.has_ledger(run_json.parent):  # sign-off acts apply on re-render
-            paths = signoff_render.rerender(run_json.parent.resolve(), dt.date.today())
-        else:
-            paths = load_and_render(run_json)
+        return chromium_path(configured)
     except GoliveError as exc:
         _fail(exc)
-    record = RunRecord.load(run_json)
+
+
+def _print_pdf(paths: dict[str, Path], profile_path: Path) -> None:
+    try:
+        paths["signoff.pdf"] = render_pdf(paths["signoff.html"], _chromium(profile_path))
+    except GoliveError as exc:
+        _fail(exc)
+
+
+def _show_report(paths: dict[str, Path], record: RunRecord) -> NoReturn:
     verdict = effective_verdict(record)
     for name, path in paths.items():
-        out.print(line(f"  {name:<14} ", path), soft_wrap=True)
+        out.print(line(f"  {name:<17} ", path), soft_wrap=True)
     style = "bold green" if verdict is Verdict.GO else "bold red"
     out.print(line((f"golive: {verdict.value}", style), " (run ", record.run_id, ", ",
                    record.status.value, "); report: ", paths.get("signoff.html")),
@@ -342,6 +366,66 @@ def report(profile_path: Path, run: str) -> None:
     passes = verdict is Verdict.GO or (
         verdict is Verdict.GO_WITH_WAIVERS and record.exit_status == EXIT_GO)
     sys.exit(EXIT_GO if passes else EXIT_NO_GO)
+
+
+@main.command(context_settings={"ignore_unknown_options": False})
+@profile_option
+@click.option("--pdf", is_flag=True,
+              help="also print the page to signoff.pdf with headless Chromium")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="merge: the merged run's folder (default: a new run folder in the "
+                   "profile's reports folder, which `latest` then shows)")
+@click.argument("args", nargs=-1, metavar="[RUN | merge DIR...]")
+def report(profile_path: Path, pdf: bool, out_dir: Path | None, args: tuple[str, ...]) -> None:
+    """Re-render every report of RUN (a run directory, its run.json, or `latest`).
+
+    `golive report merge DIR...` merges the run folders of the shards of one sharded
+    run (`golive run --shard K/N`) into one run: one report, one verdict.
+    """
+    if args and args[0] == "merge":
+        _merge(profile_path, [Path(a) for a in args[1:]], out_dir, pdf)
+    if len(args) > 1:
+        _fail(ReportError(f"one run at a time, got {len(args)}: {' '.join(args)} (to merge "
+                          "shards: golive report merge DIR...)"))
+    if out_dir is not None:
+        _fail(ReportError("--out is for golive report merge"))
+    run_json = _run_json(args[0] if args else "latest", profile_path)
+    try:
+        if signoff_render.has_ledger(run_json.parent):  # sign-off acts apply on re-render
+            paths = signoff_render.rerender(run_json.parent.resolve(), dt.date.today())
+        else:
+            paths = load_and_render(run_json)
+    except GoliveError as exc:
+        _fail(exc)
+    if pdf:
+        _print_pdf(paths, profile_path)
+    _show_report(paths, RunRecord.load(run_json))
+
+
+def _merge(profile_path: Path, dirs: list[Path], out_dir: Path | None, pdf: bool) -> NoReturn:
+    if not dirs:
+        _fail(ReportError("golive report merge needs the run folders of the shards "
+                          "(golive report merge DIR DIR...)"))
+    profile = _load(profile_path)
+    checklists = _checklists(profile)
+    try:
+        records = [load_record(d / "run.json" if d.is_dir() else d) for d in dirs]
+        merged = merge_shards(records, profile, checklists, dt.date.today())
+    except GoliveError as exc:
+        _fail(exc)
+    reports = Path(profile.report.dir)
+    target = out_dir or reports / merged.run_id
+    latest = reports / "latest" if target.resolve().parent == reports.resolve() else None
+    try:
+        for folder in dirs:
+            copy_evidence(folder if folder.is_dir() else folder.parent, target)
+        paths = write_reports(merged, target, profile.report.title, latest)
+    except OSError as exc:
+        _fail(ReportError(f"cannot write the merged run into {target}: "
+                          f"{exc.strerror or exc}"))
+    if pdf:
+        _print_pdf(paths, profile_path)
+    _show_report(paths, merged)
 
 
 # -- golive checklist -----------------------------------------------------------------
@@ -424,12 +508,8 @@ def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
 def _scan_rows(title: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
     if not rows:
         return
-    table = Table(title=styled(title))
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(styled(plain(cell)) for cell in row))
-    out.print(table)
+    out.print(fit_table(title, columns, [[plain(cell) for cell in row] for row in rows],
+                        out.width, right=("values", "count")))
 
 
 def _show_scan(result: ScanResult, shown: str) -> None:
@@ -657,7 +737,7 @@ def history(profile_path: Path, last: int) -> None:
     """The last runs of this profile: verdict, failures, duration, change from the run before."""
     profile = _load(profile_path, references=False)
     runs = signoff_history.runs_of(Path(profile.report.dir), str(profile.path))
-    out.print(signoff_show.history_table(runs, last))
+    out.print(signoff_show.history_table(runs, last, out.width))
     sys.exit(EXIT_GO)
 
 
@@ -672,5 +752,5 @@ def smoke(ctx: click.Context, profile_path: Path, workers: int | None,
     """Post-go-live smoke: the @readonly scenarios against production; nothing is prepared
     and every write is refused. Same exit codes and reports as `golive run`."""
     ctx.invoke(run, profile_path=profile_path, release=None, reuse=False, workers=workers,
-               stop_grace=30.0,
+               shard=None, stop_grace=30.0,
                pytest_args=("--golive-smoke", "-m", READONLY_TAG, *pytest_args))

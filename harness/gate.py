@@ -318,6 +318,26 @@ def _rule_escapes(record: RunRecord) -> GateRule:
     return _rule_evidence(name, section["escaped"], "escaped")
 
 
+def _rule_shards(record: RunRecord) -> GateRule | None:
+    """A shard verified only its share: never a verdict of its own. A merged run needs
+    every shard (a missing one's scenarios are NOT RUN anyway)."""
+    name = "all shards merged"
+    if record.shard is not None:
+        return GateRule(name, False, f"this run is shard {record.shard.index}/"
+                                     f"{record.shard.total}: it verified only its share; "
+                                     "merge every shard's run folder with `golive report "
+                                     "merge` for the verdict")
+    if not record.merged_from:
+        return None
+    total = record.merged_from[0].total
+    have = {r.index for r in record.merged_from}
+    missing = [str(i) for i in range(1, total + 1) if i not in have]
+    if missing:
+        return GateRule(name, False, f"shard(s) {', '.join(missing)} of {total} missing: "
+                                     "their scenarios were not run")
+    return GateRule(name, True, f"{total} of {total} shard(s) merged")
+
+
 def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
     """Apply every gate rule, write ``record.gate`` and ``record.verdict``, return the verdict.
 
@@ -335,6 +355,9 @@ def decide(record: RunRecord, rules: GateRulesLike, today: dt.date) -> Verdict:
         _rule_sanitize(record),
         _rule_escapes(record),
     ]
+    shards = _rule_shards(record)
+    if shards is not None:
+        record.gate.append(shards)
     if any(not r.passed and not r.waived for r in record.gate):
         verdict = Verdict.NO_GO
     elif any(r.waived for r in record.gate):

@@ -94,7 +94,7 @@ def read_ledger(path: Path | None) -> list[Entry]:
         return []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError):  # no run folder: nothing was started
         return []
     for text in lines:
         try:

@@ -80,6 +80,9 @@ def one_mail_per_invoice(golive: GoliveContext, bill_run: BillRunView) -> None:
     mails: list[dict[str, Any]] = list(_section(golive, "mail"))
     invoices = [str(i.get("invoice")) for i in _invoices(golive, bill_run)]
     assert invoices, f"bill run #{bill_run.id} made no invoice: nothing to check"
+    golive.attach_text("mail", f"{len(mails)} email(s) the SMTP sink captured",
+                       "\n".join(f"{', '.join(map(str, m.get('recipients') or []))}: "
+                                 f"{m.get('subject', '')}" for m in mails) or "none")
     index = _by_number(mails)
     seen = Counter({number: len(index.get(number, ())) for number in invoices})
     missing = sorted(n for n, c in seen.items() if c == 0)

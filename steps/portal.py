@@ -28,6 +28,7 @@ from harness.targets.views import PortalView
 from steps.needs import needs
 
 _session_key = pytest.StashKey[BrowserSession]()
+_golive_key = pytest.StashKey[GoliveContext]()
 _MONEY = re.compile(r"-?[\d,]+(\.\d+)?")
 
 
@@ -156,6 +157,7 @@ def portal(request: pytest.FixtureRequest, golive: GoliveContext,
     session = portal_browser.session(golive.run_dir / "screenshots",
                                      request.node.nodeid.rsplit("/", 1)[-1])
     request.node.stash[_session_key] = session
+    request.node.stash[_golive_key] = golive
     yield Portal(golive, session)
     session.close()
 
@@ -164,12 +166,18 @@ def portal(request: pytest.FixtureRequest, golive: GoliveContext,
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any,
                           step: Any, step_func: Callable[..., object],
                           step_func_args: dict[str, object], exception: Exception) -> None:
-    """A failed step of a browser scenario: save the page and name the file in the error
-    (runs before golive's recorder copies the error into the run record)."""
+    """A failed step of a browser scenario: save the page, attach it to the step (named by
+    its SHA-256) and name the file in the error (runs before golive's recorder copies the
+    error into the run record)."""
     session = request.node.stash.get(_session_key, None)
     if session is None:
         return
     path = session.screenshot(step.name)
+    golive = request.node.stash.get(_golive_key, None)
+    if path is not None and golive is not None:
+        kept = golive.attach_file(path, "screenshot", f"the page when this step failed: "
+                                                      f"{step.name}")
+        path = golive.run_dir / kept.path if kept is not None and kept.path else path
     if path is not None and exception.args:
         exception.args = (f"{exception.args[0]}\nscreenshot: {path}", *exception.args[1:])
     elif path is not None:

@@ -92,6 +92,10 @@ def sink_received(golive: GoliveContext, subject: Subject,
     number = subject.view.number
     calls = [c for c in _sink_calls(golive)
              if isinstance(c.get("body"), dict) and number in c["body"].values()]
+    golive.attach_text("call", f"calls the provisioning sink received for {number}",
+                       "\n".join(f"{c.get('method', 'POST')} {c.get('path')} "
+                                 f"{json.dumps(c.get('body'), sort_keys=True, default=str)}"
+                                 for c in calls) or "none")
     received = Counter(_key(str(c.get("path")), c.get("body")) for c in calls)
     expected = Counter(_key(urlsplit(r.url).path, r.payload)
                        for r in provisioning_sent if r.status == "sent")

@@ -20,7 +20,8 @@ from typing import Any
 from common.errors import SafetyError
 from harness.checklists import Checklists, DiverseAccount
 from harness.config import Profile
-from harness.record import AccountCheck
+from harness.evidence import keep_file, keep_text
+from harness.record import AccountCheck, Attachment
 from harness.targets.base import Target, TargetError
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -93,6 +94,7 @@ class GoliveContext:
         record_check: Callable[[AccountCheck], None],
         run_dir: Path,
         scenario: str | None = None,
+        record_attachment: Callable[[Attachment], None] | None = None,
     ) -> None:
         self.profile = profile
         self.checklists = checklists
@@ -107,11 +109,30 @@ class GoliveContext:
         self._open_target = open_target
         self._record_check = record_check
         self._names: dict[str, str | None] = {}
+        self._record_attachment = record_attachment
 
     @property
     def target(self) -> Target:
         """The staging target, opened on first use in this process."""
         return self._open_target()
+
+    def attach_text(self, kind: str, label: str, text: str) -> Attachment | None:
+        """Keep ``text`` as evidence of the running step (``kind``: mail, call, event_log,
+        text); a long one goes to a sidecar file named by its digest."""
+        if self._record_attachment is None:
+            return None
+        attachment = keep_text(self.run_dir, kind, label, text)
+        self._record_attachment(attachment)
+        return attachment
+
+    def attach_file(self, path: Path, kind: str, label: str) -> Attachment | None:
+        """Keep the file at ``path`` (e.g. a screenshot) as evidence of the running step,
+        renamed to its SHA-256 in the run folder (``attachment.path``)."""
+        if self._record_attachment is None or not path.is_file():
+            return None
+        attachment = keep_file(self.run_dir, path, kind, label)
+        self._record_attachment(attachment)
+        return attachment
 
     def require_writable(self, what: str) -> None:
         """Refuse (SafetyError) a step that writes unless the target is staging: the

@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from common.errors import EnvironmentProblem, GoliveError
-from harness import pipeline, preflight, smoke
+from harness import pipeline, preflight, provenance, smoke
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
@@ -61,6 +61,7 @@ from harness.pytest.exchange import (
 from harness.pytest.options import GoliveOptions
 from harness.record import (
     AccountCheck,
+    Attachment,
     Outcome,
     RunRecord,
     RunStatus,
@@ -71,6 +72,7 @@ from harness.record import (
 from harness.reports import write_reports
 from harness.reports.latest import foreign_latest
 from harness.reports.verdict import verdict_line
+from harness.signoff.acts import rules_of
 from harness.staging_lock import StagingLock
 from harness.started import LEDGER_FILE, Ledger, close_target, read_ledger, summary
 from harness.targets.base import Target, TargetError
@@ -138,7 +140,12 @@ class Run:
             bill_run_date=self.profile.bill_run.date.isoformat(),
             reused=self.options.reuse,
             mode="smoke" if self.options.smoke else "verify",
+            provenance=provenance.collect(self.profile),
+            shard=self.options.shard,
         )
+        # the gate's and sign-off's rules travel with the record: the report names the
+        # roles that must sign and the severities that block before anyone acts on the run
+        self.record.signoff.rules = rules_of(self.profile)
         self.record.extras["preflight"] = checked
         # every output says NO-GO / running from now on, and latest shows this run
         write_reports(self.record, self.run_dir, self.profile.report.title,
@@ -286,13 +293,15 @@ class Run:
                                        "production" if self.options.smoke else "staging")
         return self._target
 
-    def context(self, nodeid: str, record_check: Callable[[AccountCheck], None]
+    def context(self, nodeid: str, record_check: Callable[[AccountCheck], None],
+                record_attachment: Callable[[Attachment], None] | None = None
                 ) -> GoliveContext:
         state = self.state()
         return GoliveContext(profile=self.profile, checklists=self.checklists,
                              bill_run=state.bill_run, outbound=state.outbound,
                              open_target=self.target, record_check=record_check,
-                             run_dir=self.run_dir, scenario=nodeid)
+                             run_dir=self.run_dir, scenario=nodeid,
+                             record_attachment=record_attachment)
 
     # -- 4. scenarios ----------------------------------------------------------------
     def scenario_finished(self, scenario: ScenarioResult, checks: list[AccountCheck]) -> None:

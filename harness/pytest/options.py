@@ -23,6 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.record import ShardInfo
+from harness.shard import ShardError, parse_shard
+
 DEFAULT_PROFILE = "golive.yaml"
 PLUGIN_NAME = "golive"
 
@@ -42,6 +45,7 @@ class GoliveOptions:
     parent: int | None  # golive run's pid: stop when it is gone
     smoke: bool = False  # post-go-live smoke: @readonly scenarios against production
     needs: Path | None = None  # write each scenario's needs here (`golive checklist`)
+    shard: ShardInfo | None = None  # run only this shard's scenarios (--golive-shard K/N)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -86,6 +90,13 @@ def add_options(parser: pytest.Parser) -> None:
              "to PATH as JSON (used by `golive checklist` with --collect-only)",
     )
     group.addoption(
+        "--golive-shard",
+        metavar="K/N",
+        default=None,
+        help="run shard K of N: every scenario is assigned to one shard by its node id; "
+             "merge the shards' run folders with `golive report merge`",
+    )
+    group.addoption(
         "--golive-events",
         metavar="PATH",
         default=None,
@@ -99,6 +110,16 @@ def add_options(parser: pytest.Parser) -> None:
         help="stop the run (as on SIGTERM) when process PID is no longer pytest's parent "
              "(used by `golive run`)",
     )
+
+
+def _shard(config: pytest.Config) -> ShardInfo | None:
+    text = config.getoption("golive_shard")
+    if text is None:
+        return None
+    try:
+        return parse_shard(str(text))
+    except ShardError as exc:
+        raise pytest.UsageError(f"golive: {exc.headline}: {exc.message}") from None
 
 
 def read_options(config: pytest.Config) -> GoliveOptions:
@@ -122,6 +143,7 @@ def read_options(config: pytest.Config) -> GoliveOptions:
         smoke=bool(config.getoption("golive_smoke")),
         parent=config.getoption("golive_parent"),
         needs=(base / needs) if needs else None,
+        shard=_shard(config),
     )
 
 

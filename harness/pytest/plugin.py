@@ -25,15 +25,21 @@ from common.errors import GoliveError
 from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
 from harness.config import Profile, load_profile
-from harness.pytest import signals
+from harness.pytest import htmlreport, signals
 from harness.pytest.collect import Validator, template_of
 from harness.pytest.context import GoliveContext
 from harness.pytest.lifecycle import Run
 from harness.pytest.needs import export as export_needs
 from harness.pytest.needs import unmet
 from harness.pytest.options import GoliveOptions, add_options, is_active, read_options
-from harness.pytest.record import Recorder, add_account_check, mark_not_prepared
-from harness.record import new_run_id
+from harness.pytest.record import (
+    Recorder,
+    add_account_check,
+    add_attachment,
+    mark_not_prepared,
+)
+from harness.pytest.sharding import take_share
+from harness.record import ScenarioResult, new_run_id
 from harness.runid import check_run_id
 from harness.smoke import READONLY_TAG
 from harness.terminal import inert
@@ -111,6 +117,8 @@ class GolivePlugin:
         self.recorder = Recorder(profile.root, worker)
         self.run = Run(options, profile, checklists, run_id, run_dir, worker)
         self.session: pytest.Session | None = None
+        self.html = htmlreport.wanted(config)  # pytest --html: steps and evidence per row
+        self.html_results: dict[str, ScenarioResult] = {}
 
     # -- start ---------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -136,7 +144,10 @@ class GolivePlugin:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         self.validator.validate(session, config, items)
-        self.run.collected(self.recorder.skeletons(items), self.validator.needs)
+        skeletons = self.recorder.skeletons(items)
+        if self.run.options.shard is not None:
+            take_share(config, items, skeletons, self.run.options.shard)
+        self.run.collected(skeletons, self.validator.needs)
         if self.run.options.needs is not None and self.run.controller:
             export_needs(self.run.options.needs, items, self.profile.root)
 
@@ -174,7 +185,8 @@ class GolivePlugin:
     def golive(self, request: pytest.FixtureRequest) -> GoliveContext:
         """The run as steps see it (see harness.pytest.context)."""
         item = request.node
-        return self.run.context(item.nodeid, lambda check: add_account_check(item, check))
+        return self.run.context(item.nodeid, lambda check: add_account_check(item, check),
+                                lambda attachment: add_attachment(item, attachment))
 
     @pytest.fixture(scope="session")
     def golive_profile(self) -> Profile:
@@ -215,12 +227,28 @@ class GolivePlugin:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         self.recorder.report(item, report)
+        if self.html and report.when == "teardown":
+            finished = self.recorder.received(report)
+            if finished is not None:
+                htmlreport.add_extras(report, *finished, self.run.run_dir)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         received = self.recorder.received(report)
         if received is not None:
             self.run.scenario_finished(*received)
+            if self.html:
+                self.html_results[received[0].nodeid] = received[0]
+
+    # -- pytest-html -----------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        htmlreport.header(cells)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport,
+                                      cells: list[str]) -> None:
+        htmlreport.row(report, cells, self.html_results)
 
     # -- the end ---------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

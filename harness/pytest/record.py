@@ -24,6 +24,7 @@ from pytest_bdd.parser import Scenario, Step
 from harness.pytest.collect import is_checklist_id, relative, rendered_scenario, template_of
 from harness.record import (
     AccountCheck,
+    Attachment,
     Outcome,
     ScenarioResult,
     StepResult,
@@ -39,6 +40,7 @@ _result_key = pytest.StashKey[ScenarioResult]()
 _step_key = pytest.StashKey[tuple[int, float]]()  # running step: index, start time
 _accounts_key = pytest.StashKey[list[AccountCheck]]()
 _not_prepared_key = pytest.StashKey[str]()
+_pending_key = pytest.StashKey[list[Attachment]]()  # evidence left while no step was running
 
 _MAX_ERROR = 4000
 
@@ -70,8 +72,35 @@ def mark_not_prepared(item: pytest.Item, reason: str) -> None:
     item.stash[_not_prepared_key] = reason
 
 
+def _running_index(item: pytest.Item) -> int:
+    index, _ = item.stash.get(_step_key, (-1, 0.0))
+    return index
+
+
 def add_account_check(item: pytest.Item, check: AccountCheck) -> None:
+    """An account check a step made: kept with the scenario and the step that made it."""
+    index = _running_index(item)
+    if check.step is None and index >= 0:
+        check.step = index
     item.stash.setdefault(_accounts_key, []).append(check)
+
+
+def add_attachment(item: pytest.Item, attachment: Attachment) -> None:
+    """Evidence a step left (a screenshot, captured mails, event-log lines): on the step
+    running now, else kept until one finishes badly (see `Recorder._attach`)."""
+    result = item.stash.get(_result_key, None)
+    index = _running_index(item)
+    if result is not None and 0 <= index < len(result.steps):
+        result.steps[index].attachments.append(attachment)
+    else:
+        item.stash.setdefault(_pending_key, []).append(attachment)
+
+
+def _step_result(step: Step) -> StepResult:
+    table = step.datatable.raw() if step.datatable is not None else []
+    return StepResult(keyword=step.keyword, text=step.name, line=step.line_number,
+                      docstring=step.docstring,
+                      rows=[[str(cell) for cell in row] for row in table])
 
 
 def skeleton(item: pytest.Item, project: Path, worker: str | None) -> ScenarioResult | None:
@@ -82,15 +111,21 @@ def skeleton(item: pytest.Item, project: Path, worker: str | None) -> ScenarioRe
     scenario = rendered_scenario(item, template)
     rule_tags = template.rule.tags if template.rule else set()
     tags = sorted(template.tags | template.feature.tags | rule_tags)
+    feature = template.feature
     return ScenarioResult(
         nodeid=item.nodeid,
-        feature=relative(template.feature.filename, project),
+        feature=relative(feature.filename, project),
         name=scenario.name,
         line=template.line_number,
         tags=tags,
         checklist_ids=[t for t in tags if is_checklist_id(t)],
-        steps=[StepResult(keyword=s.keyword, text=s.name) for s in scenario.steps],
+        steps=[_step_result(s) for s in scenario.steps],
         worker=worker,
+        keyword=template.keyword or "Scenario",
+        description=(template.description or "").strip(),
+        feature_name=feature.name,
+        feature_tags=sorted(feature.tags),
+        feature_description=(feature.description or "").strip(),
     )
 
 
@@ -235,6 +270,12 @@ class Recorder:
 
     def _attach(self, item: pytest.Item, result: ScenarioResult, report: pytest.TestReport) -> None:
         self.live.pop(result.nodeid, None)
+        pending = item.stash.get(_pending_key, [])
+        if pending and result.steps:  # on the step that went wrong, else the last one
+            step = next((s for s in result.steps
+                         if s.outcome not in (Outcome.PASSED, Outcome.NOT_RUN)), result.steps[-1])
+            step.attachments.extend(pending)
+            pending.clear()
         report.user_properties.append(
             (SCENARIO_PROPERTY, json.dumps(scenario_to_dict(result), default=str)))
         for check in item.stash.get(_accounts_key, []):

@@ -5,18 +5,24 @@
 from a ``RunRecord``, so a report re-rendered from ``run.json`` is the report
 the run wrote.
 
-    run.json       the record (the source of everything else)
-    signoff.html   the self-contained sign-off page
-    junit.xml      for CI
-    cucumber.json  for Cucumber reporters
-    defects.csv    one row per failure
-    differences.csv  every difference of the population against production (when compared)
+    run.json           the record (the source of everything else)
+    signoff.html       the self-contained sign-off page (summary, then the detail)
+    junit.xml          for CI (each scenario's Gherkin steps in its system-out)
+    cucumber.json      for Cucumber reporters and Xray
+    defects.csv/.xlsx  one row per failure
+    traceability.csv/.xlsx  every checklist item with every scenario that verifies it
+    accounts.csv       every account check
+    differences.csv    every difference of the population against production (when compared)
+    screenshots/, attachments/  evidence of the steps, named by SHA-256
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import orjson
 
 from common.errors import GoliveError
 from harness.record import SCHEMA_VERSION, RunRecord
@@ -26,18 +32,32 @@ from harness.reports.differences import write_differences
 from harness.reports.html import render_html
 from harness.reports.junit import render_junit
 from harness.reports.latest import foreign_latest, update_latest
+from harness.reports.tables import (
+    ACCOUNT_COLUMNS,
+    DEFECT_COLUMNS,
+    TRACE_COLUMNS,
+    account_rows,
+    csv_text,
+    defect_rows,
+    trace_rows,
+)
+from harness.reports.xlsx import xlsx_bytes
 from harness.signoff.history import compare_with_previous
 
 __all__ = [
     "DEFAULT_TITLE",
     "ReportError",
+    "copy_evidence",
     "load_and_render",
+    "load_record",
     "render_html",
     "write_reports",
 ]
 
 DEFAULT_TITLE = "Release sign-off"
-FILES = ("run.json", "signoff.html", "junit.xml", "cucumber.json", "defects.csv")
+FILES = ("run.json", "signoff.html", "junit.xml", "cucumber.json", "defects.csv",
+         "traceability.csv", "accounts.csv", "traceability.xlsx", "defects.xlsx")
+EVIDENCE_DIRS = ("screenshots", "attachments")  # files the record names by digest
 
 
 class ReportError(GoliveError):
@@ -47,16 +67,32 @@ class ReportError(GoliveError):
     headline = "cannot render the report"
 
 
-def _write(path: Path, text: str) -> Path:
+def _write(path: Path, text: str | bytes) -> Path:
     """Atomically; a failed write (a full disk) leaves no ``.tmp`` behind."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8", newline="")  # exactly these bytes
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8", newline="")  # exactly these bytes
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def copy_evidence(source: Path, out_dir: Path) -> None:
+    """The step evidence of a run folder into another (a re-render elsewhere, a merge):
+    files named by digest, so an existing one is the same file."""
+    for folder in EVIDENCE_DIRS:
+        if not (source / folder).is_dir() or source.resolve() == out_dir.resolve():
+            continue
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+        for path in (source / folder).iterdir():
+            target = out_dir / folder / path.name
+            if path.is_file() and not target.exists():
+                shutil.copyfile(path, target)
 
 
 def write_reports(
@@ -84,13 +120,22 @@ def write_reports(
     record = record.redacted()  # no credential reaches a report, whatever text carried it
     paths = {
         "run.json": out_dir / "run.json",
-        "signoff.html": _write(out_dir / "signoff.html", render_html(record, title)),
+        "signoff.html": _write(out_dir / "signoff.html", render_html(record, title, out_dir)),
         "junit.xml": _write(out_dir / "junit.xml", render_junit(record)),
         "cucumber.json": _write(
             out_dir / "cucumber.json",
-            json.dumps(cucumber_json(record), indent=2, ensure_ascii=False) + "\n",
+            orjson.dumps(cucumber_json(record, out_dir), option=orjson.OPT_INDENT_2) + b"\n",
         ),
         "defects.csv": _write(out_dir / "defects.csv", render_defects(record)),
+        "traceability.csv": _write(out_dir / "traceability.csv",
+                                   csv_text(TRACE_COLUMNS, trace_rows(record))),
+        "accounts.csv": _write(out_dir / "accounts.csv",
+                               csv_text(ACCOUNT_COLUMNS, account_rows(record))),
+        "traceability.xlsx": _write(out_dir / "traceability.xlsx",
+                                    xlsx_bytes("traceability", TRACE_COLUMNS,
+                                               trace_rows(record))),
+        "defects.xlsx": _write(out_dir / "defects.xlsx",
+                               xlsx_bytes("defects", DEFECT_COLUMNS, defect_rows(record))),
     }
     differences = write_differences(record, out_dir)
     if differences is not None:
@@ -100,6 +145,11 @@ def write_reports(
         if linked is not None:
             paths["latest"] = linked
     return paths
+
+
+def load_record(run_json: Path) -> RunRecord:
+    """``run.json`` as a record, or a `ReportError` saying what is wrong with the file."""
+    return _load(run_json)
 
 
 def _load(run_json: Path) -> RunRecord:
@@ -137,6 +187,8 @@ def load_and_render(
     the one the run was written with.
     """
     record = _load(run_json)
+    if out_dir is not None:
+        copy_evidence(run_json.parent, out_dir)
     report = record.extras.get("report")
     stored = report.get("title") if isinstance(report, dict) else None
     chosen = title or (stored if isinstance(stored, str) else DEFAULT_TITLE)

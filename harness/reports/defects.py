@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from harness.cells import FORMULA_START, neutral
 from harness.record import Failure, RunRecord
 from harness.reports.text import plain
 from harness.severity import Severity
 
-__all__ = ["COLUMNS", "FORMULA_START", "neutral", "render_defects"]
+__all__ = ["COLUMNS", "FORMULA_START", "defect_rows", "neutral", "render_defects"]
 
 COLUMNS = [
     "severity",
@@ -42,14 +43,10 @@ def _severity(failure: Failure) -> tuple[int, str]:
     return severity.rank, severity.resolution
 
 
-def render_defects(record: RunRecord) -> str:
-    """The CSV text (header plus one row per failure)."""
-    out = io.StringIO()
-    # RFC 4180's CRLF: a carriage return inside a cell is then quoted, never a row break
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+def defect_rows(record: RunRecord) -> Iterator[list[str]]:
+    """One row per failure, worst first (the columns of `COLUMNS`)."""
     for failure in sorted(record.failures, key=lambda f: _severity(f)[0]):
-        row = [
+        yield [
             failure.severity,
             failure.due_date or "",
             failure.title,
@@ -62,5 +59,14 @@ def render_defects(record: RunRecord) -> str:
             f"waived by {failure.waived_by}" if failure.waived_by else "open",
             record.run_id,
         ]
+
+
+def render_defects(record: RunRecord) -> str:
+    """The CSV text (header plus one row per failure)."""
+    out = io.StringIO()
+    # RFC 4180's CRLF: a carriage return inside a cell is then quoted, never a row break
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in defect_rows(record):
         writer.writerow([neutral(plain(v)) for v in row])
     return out.getvalue()

@@ -2,15 +2,23 @@
 
 The page is a packaged Jinja2 template with autoescape on: every string that
 came from the target (account names, error messages, evidence) is escaped.
-It carries its CSS inline and loads nothing (no scripts, fonts or images), so
-it can be attached to a change request and opened anywhere. It shows no clock
-of its own: the same record renders to the same bytes.
+It carries its CSS and charts (inline SVG) inline and loads no script, font or
+stylesheet, so it can be attached to a change request and opened anywhere;
+screenshots are files beside it, named by their digest. It shows no clock of
+its own: the same record renders to the same bytes.
+
+The page is two views: the manager's one-page summary first (verdict,
+blockers, waivers, who signed and who must still sign, two charts), then the
+engineer's detail, one section per entry of `SECTIONS` — a new section is a
+template and one line there.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -19,19 +27,15 @@ from markupsafe import Markup
 from harness.gate import effective_verdict, is_not_applicable
 from harness.outbound import address, body_excerpt, mask_address
 from harness.record import (
-    Coverage,
-    Failure,
     GateRule,
-    Outcome,
     RunRecord,
     RunStatus,
-    ScenarioResult,
     Verdict,
 )
+from harness.reports import charts, views
 from harness.reports.text import plain
-from harness.severity import Severity
 
-__all__ = ["MAIL_ROWS", "REUSED_NOTE", "render_html"]
+__all__ = ["MAIL_ROWS", "REUSED_NOTE", "SECTIONS", "Section", "render_html"]
 
 REUSED_NOTE = "staging reused, not prepared in this run (--golive-reuse)"
 MAIL_ROWS = 20  # captured emails listed; the rest are counted
@@ -45,13 +49,35 @@ _VERDICT_CLASS = {
 
 
 @dataclass(frozen=True)
-class FailureView:
-    failure: Failure
-    resolution: str
-    rank: int
+class Section:
+    """One section of the engineer's detail: its anchor, its title in the contents, and
+    the template that renders it (a missing template is left out)."""
+
+    anchor: str
+    title: str
+    template: str
 
 
+SECTIONS: tuple[Section, ...] = (
+    Section("gate", "Gate rules", "gate.html.j2"),
+    Section("failures", "Failures", "failures.html.j2"),
+    Section("checklist", "Checklist traceability", "traceability.html.j2"),
+    Section("scenarios", "Scenarios, steps and evidence", "scenarios.html.j2"),
+    Section("accounts", "Accounts against production", "accounts.html.j2"),
+    # the population compared with production's baseline (the compare stage)
+    Section("population", "Population against production", "differences.html.j2"),
+    Section("stages", "Stages", "stages.html.j2"),
+    Section("stopped", "Started and stopped by golive", "stopped.html.j2"),
+    Section("sanitizing", "Sanitizing", "sanitizing.html.j2"),
+    Section("outbound", "Outbound traffic", "outbound.html.j2"),
+    Section("history", "History, waivers, manual results, UAT", "signoff_sections.html.j2"),
+    Section("provenance", "Provenance", "provenance.html.j2"),
+)
+
+
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One environment per process: the templates are compiled once."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("harness.reports", "templates"),
         autoescape=True,
@@ -93,14 +119,6 @@ def _rule_state(rule: GateRule) -> str:
     return "waived" if rule.waived else "fail"
 
 
-def _failure_view(failure: Failure) -> FailureView:
-    try:
-        severity = Severity(failure.severity)
-    except ValueError:
-        return FailureView(failure, "unknown severity: treat as severe", -1)
-    return FailureView(failure, severity.resolution, severity.rank)
-
-
 def _status_banner(record: RunRecord) -> str | None:
     if record.status is RunStatus.COMPLETE:
         return None
@@ -108,13 +126,6 @@ def _status_banner(record: RunRecord) -> str | None:
         return "RUN DID NOT FINISH — the record was never closed; results are partial"
     stopped = record.status.value.upper()
     return f"RUN {stopped} — results are partial, nothing after the stop was verified"
-
-
-def _counts(scenarios: list[ScenarioResult]) -> dict[str, int]:
-    counts = {o.value: 0 for o in Outcome if o is not Outcome.REUSED}
-    for s in scenarios:
-        counts[s.outcome.value] = counts.get(s.outcome.value, 0) + 1
-    return {k: v for k, v in counts.items() if v or k == Outcome.PASSED.value}
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -218,16 +229,42 @@ def _sanitize(record: RunRecord) -> dict[str, Any] | None:
     }
 
 
-def _context(record: RunRecord, title: str) -> dict[str, Any]:
+def _sections(env: jinja2.Environment) -> list[Section]:
+    def present(name: str) -> bool:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    return [s for s in SECTIONS if present(s.template)]
+
+
+def _provenance(record: RunRecord) -> dict[str, Any]:
+    """The backup the run verified (the backup or restore stage's digest) and its own."""
+    backup = next((s.evidence for s in record.stages
+                   if s.name in ("backup", "restore") and s.evidence.get("sha256")), {})
+    return {"backup_sha256": backup.get("sha256"), "backup": backup.get("path")
+            or backup.get("backup"), "backup_release": backup.get("release")
+            or backup.get("backup_release"), "p": record.provenance}
+
+
+def _context(record: RunRecord, title: str, env: jinja2.Environment,
+             run_dir: Path | None) -> dict[str, Any]:
     verdict = effective_verdict(record)
-    anchors = {s.nodeid: f"sc-{i}" for i, s in enumerate(record.scenarios, 1)}
+    shown = views.detail_selection(record)
+    on_page = {id(s) for s in shown}  # only a scenario shown in detail can be linked to
+    anchors = {s.nodeid: f"sc-{i}" for i, s in enumerate(record.scenarios, 1)
+               if id(s) in on_page}
     outcomes = {s.nodeid: s.outcome.value for s in record.scenarios}
     names = {s.nodeid: s.name for s in record.scenarios}  # readable link text
     notes = list(record.notes)
     if record.reused and not any("reused" in n for n in notes):
         notes.insert(0, REUSED_NOTE)
-    failures = sorted((_failure_view(f) for f in record.failures), key=lambda v: v.rank)
-    uncovered = [c.item_id for c in record.checklist if c.coverage is Coverage.UNCOVERED]
+    failures = views.failure_views(record)
+    blockers = views.blockers(record, failures)
+    uncovered = [c.item_id for c in record.checklist if c.coverage.value == "uncovered"]
+    rules = views.rules_of(record)
     return {
         "title": title,
         "r": record,
@@ -240,9 +277,25 @@ def _context(record: RunRecord, title: str) -> dict[str, Any]:
         "outcomes": outcomes,
         "names": names,
         "uncovered": uncovered,
-        "counts": _counts(record.scenarios),
-        "failures": failures,
+        "scenario_counts": views.scenario_counts(record),
+        "item_counts": views.item_counts(record),
+        "failures": failures[:views.FAILURE_ROWS],
+        "failures_total": len(failures),
+        "blockers": blockers[:views.BLOCKER_ROWS],
+        "blockers_total": len(blockers),
+        "blocking_severities": list(rules.blocking_severities),
+        "required_roles": list(rules.required_roles),
+        "waivers": views.waivers(record),
         "notes": notes,
+        "area_chart": charts.area_chart(record),
+        "stage_chart": charts.stage_chart(record),
+        "trace": views.trace_rows(record),
+        "untraced": views.untraced(record),
+        "features": views.scenario_views(record, anchors, run_dir),
+        "scenarios_shown": len(shown),
+        "accounts_shown": views.account_rows(record),
+        "sections": _sections(env),
+        "provenance": _provenance(record),
         "outbound": _outbound(record),
         "sanitize": _sanitize(record),
         "population": record.population,
@@ -265,7 +318,10 @@ def _population_note(record: RunRecord) -> str:
     return "The whole population was not compared with production in this run."
 
 
-def render_html(record: RunRecord, title: str = "Release sign-off") -> str:
-    """The sign-off page for ``record`` as one self-contained HTML document."""
-    template = _environment().get_template("signoff.html.j2")
-    return template.render(**_context(record, title))
+def render_html(record: RunRecord, title: str = "Release sign-off",
+                run_dir: Path | None = None) -> str:
+    """The sign-off page for ``record`` as one self-contained HTML document; ``run_dir``
+    (where its screenshots are) lets the page say which evidence files are missing."""
+    env = _environment()
+    template = env.get_template("signoff.html.j2")
+    return template.render(**_context(record, title, env, run_dir))

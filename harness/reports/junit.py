@@ -1,5 +1,11 @@
 """JUnit XML for CI: one testcase per scenario, per stage, and one for the gate.
 
+Each scenario's ``<system-out>`` holds its Gherkin steps with their results
+(GitLab and Jenkins show it beside the test), the text evidence of each step,
+and a ``[[ATTACHMENT|screenshots/<sha256>.png]]`` line per screenshot, the
+convention GitLab's test reports and Jenkins' JUnit Attachments plugin read
+(paths relative to the run folder, where junit.xml is).
+
 Fail closed: a scenario that was skipped, never ran or was interrupted is
 written as a ``<failure>``, not as ``<skipped>``. CI dashboards count skipped
 tests as "not failed", and a release gate must not let an unverified check
@@ -47,9 +53,41 @@ def _scenario_body(scenario: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
+def _gherkin(scenario: ScenarioResult) -> str:
+    """The scenario as Gherkin with each step's result and evidence."""
+    tags = " ".join(f"@{t}" for t in scenario.tags)
+    lines = ([tags] if tags else []) + [f"{scenario.keyword}: {scenario.name}"
+                                        f"  # {scenario.feature}:{scenario.line}"]
+    for step in scenario.steps:
+        lines.append(f"  {step.keyword} {step.text}  # {step.outcome.value}"
+                     + (f" ({step.duration:.3f}s)" if step.duration else ""))
+        lines += [f"    | {' | '.join(row)} |" for row in step.rows]
+        if step.error:
+            lines += [f"      {line}" for line in step.error.splitlines()]
+        for a in step.attachments:
+            if a.media_type.startswith("image/") and a.path:
+                lines.append(f"      {a.label}")
+                lines.append(f"[[ATTACHMENT|{a.path}]]")
+            else:
+                lines.append(f"      {a.kind}: {a.label}"
+                             + (f" (the whole text: {a.path})" if a.path else ""))
+                lines += [f"        {line}" for line in (a.text or "").splitlines()[:50]]
+    if scenario.error:
+        lines.append(f"result: {scenario.outcome.value}: {scenario.error}")
+    else:
+        lines.append(f"result: {scenario.outcome.value}")
+    return "\n".join(lines) + "\n"
+
+
 def _scenario_case(suite: ET.Element, scenario: ScenarioResult) -> str | None:
     case = _case(suite, scenario.feature, scenario.name, scenario.duration)
     body = _scenario_body(scenario)
+    mark = _scenario_mark(case, scenario, body)
+    ET.SubElement(case, "system-out").text = xml_text(_gherkin(scenario))
+    return mark
+
+
+def _scenario_mark(case: ET.Element, scenario: ScenarioResult, body: str) -> str | None:
     outcome = scenario.outcome
     if outcome is Outcome.PASSED:
         return None

@@ -18,4 +18,7 @@ def plain(text: object) -> str:
     """``text`` as a string without ANSI colour codes or XML-invalid characters."""
     if text is None:
         return ""
-    return _INVALID_XML.sub("", _ANSI.sub("", str(text)))
+    text = str(text)
+    if text.isprintable():  # the common case, decided in C: nothing to remove
+        return text
+    return _INVALID_XML.sub("", _ANSI.sub("", text))

@@ -20,6 +20,10 @@ def _plural(n: int, word: str) -> str:
 
 def verdict_line(record: RunRecord, report: Path | None, collection_errors: int = 0) -> str:
     reasons: list[str] = []
+    shard = record.shard
+    if shard is not None:  # its own share only: what other shards verify is not missing
+        reasons.append(f"shard {shard.index}/{shard.total}: only this shard's share was "
+                       "verified; merge the shards (golive report merge) for the verdict")
     if collection_errors:
         reasons.append(f"{_plural(collection_errors, 'collection error')}, nothing was verified")
     elif record.status is not RunStatus.COMPLETE:
@@ -31,13 +35,16 @@ def verdict_line(record: RunRecord, report: Path | None, collection_errors: int 
         if failed is not None and failed.error:
             reasons.append(f"{failed.name}: {failed.error.splitlines()[0]}")
     critical = [c for c in record.checklist if c.critical]
+    unverified = () if shard is not None else ((Coverage.NOT_VERIFIED, "not verified"),
+                                               (Coverage.UNCOVERED, "uncovered"))
     for coverage, words in ((Coverage.FAILED, "failed"), (Coverage.MANUAL_FAIL, "failed"),
-                            (Coverage.NOT_VERIFIED, "not verified"),
-                            (Coverage.UNCOVERED, "uncovered")):
+                            *unverified):
         ids = [c.item_id for c in critical if c.coverage is coverage]
         if ids and not collection_errors:
             reasons.append(f"{_plural(len(ids), 'critical item')} {words}: {', '.join(ids)}")
     skip = {"run complete", "critical items verified", "scenarios ran", "stages finished"}
+    if shard is not None:
+        skip.add("all shards merged")  # said first
     stages_failed = stages is not None and not stages.passed
     for rule in record.gate:
         if rule.passed or rule.waived or rule.name in skip or collection_errors:

@@ -54,10 +54,12 @@ class RunSummary:
 def _summary(data: dict[str, Any]) -> RunSummary | None:
     try:
         failures = [f for f in data.get("failures", []) if isinstance(f, dict)]
+        shard = data.get("shard")  # one shard verified a share: never compared with a run
+        mode = str(data.get("mode", "verify")) + (" shard" if shard else "")
         return RunSummary(
             run_id=str(data["run_id"]), started_at=str(data["started_at"]),
             finished_at=data.get("finished_at"), profile=str(data["profile"]),
-            mode=str(data.get("mode", "verify")), release=data.get("release"),
+            mode=mode, release=data.get("release"),
             status=str(data["status"]), verdict=str(data["verdict"]),
             failures=sum(1 for f in failures if not f.get("waived_by")),
             waived=sum(1 for f in failures if f.get("waived_by")),
@@ -127,7 +129,7 @@ def compare_with_previous(record: RunRecord, reports: Path) -> HistoryComparison
                if s.run_id != record.run_id and (s.started_at, s.run_id)
                < (record.started_at, record.run_id)]
     now = {c.item_id: (c.title, c.coverage.value) for c in record.checklist}
-    if not earlier:
+    if not earlier or record.shard is not None:
         return compare(now, None)
     previous = earlier[-1]
     return compare(now, previous.checklist, previous)

@@ -1,4 +1,5 @@
-"""Terminal output of the sign-off commands: plain lines and one table that fits 80 columns.
+"""Terminal output of the sign-off commands: plain lines and one table that stays readable
+at 80 columns (a list when a table would cut words: `harness.termtable`).
 
 Every string that came from a person or a file (names, comments, item titles)
 is shown as text, never as rich markup: lines are printed with ``markup=False``
@@ -7,11 +8,13 @@ and table cells are `rich.text.Text`.
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from harness.signoff.history import RunSummary, compare
 from harness.signoff.verify import VerifyResult
+from harness.terminal import styled
+from harness.termtable import fit_table
 
 __all__ = ["duration", "history_table", "verify_lines"]
 
@@ -42,17 +45,12 @@ def duration(seconds: float | None) -> str:
     return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
 
 
-def history_table(runs: list[RunSummary], last: int) -> Table:
+def history_table(runs: list[RunSummary], last: int, width: int = 80) -> RenderableType:
     """The last ``last`` runs, newest first: run, release, verdict, open failures (waived),
-    duration, and new/fixed items against the run before it."""
+    duration, and new/fixed items against the run before it; a list when ``width`` is too
+    narrow for a table."""
     shown = runs[-last:]
-    table = Table(title=f"last {len(shown)} of {len(runs)} run(s)", expand=False)
-    table.add_column("run", no_wrap=True)
-    table.add_column("rel", overflow="fold", max_width=9)
-    table.add_column("verdict", overflow="fold", max_width=8)
-    table.add_column("fail", justify="right")
-    table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("+new -fix", overflow="fold", max_width=12)
+    rows: list[list[Text]] = []
     for index in range(len(runs) - 1, len(runs) - len(shown) - 1, -1):
         run = runs[index]
         before = next((r for r in reversed(runs[:index]) if r.mode == run.mode), None)
@@ -60,10 +58,12 @@ def history_table(runs: list[RunSummary], last: int) -> Table:
         delta = (f"+{len(change.new_failures)} -{len(change.fixed)}"
                  if before is not None else "first")
         failures = f"{run.failures}" + (f" ({run.waived}w)" if run.waived else "")
-        mode = " smoke" if run.mode == "smoke" else ""
+        mode = "" if run.mode == "verify" else " " + run.mode.removeprefix("verify ")
         style = "green" if run.verdict == "GO" else ("yellow" if "WAIVERS" in run.verdict
                                                       else "red")
-        table.add_row(Text(run.run_id + mode), Text(run.release or "—"),
-                      Text(run.verdict, style=style), Text(failures),
-                      Text(duration(run.duration)), Text(delta))
-    return table
+        rows.append([styled(run.run_id + mode), styled(run.release or "—"),
+                     styled(run.verdict, style), styled(failures),
+                     styled(duration(run.duration)), styled(delta)])
+    return fit_table(f"last {len(shown)} of {len(runs)} run(s)",
+                     ("run", "release", "verdict", "fail", "time", "+new -fix"), rows,
+                     width, right=("fail", "time"))
