@@ -115,8 +115,14 @@ def test_the_faithful_upgrade_is_go(production: Production, tmp_path: Path) -> N
     assert run.exit_code == 0, run.output[-3000:]
     assert run.record["verdict"] == "GO"
     assert {s["name"]: s["outcome"] for s in run.record["stages"]} == dict.fromkeys(
-        ["backup", "restore", "sanitize", "lockdown", "config_diff", "bill_run", "stop_service",
-         "outbound_check"], "passed")
+        ["backup", "baseline", "restore", "sanitize", "lockdown", "config_diff", "bill_run",
+         "stop_service", "compare", "outbound_check"], "passed")
+    # production is the oracle: every customer, subscription and line billed as production did
+    assert run.gate("population matches production")["passed"]
+    assert run.record["population"]["beyond"] == 0
+    assert {d["dataset"]: d["production_rows"] == d["staging_rows"] > 0
+            for d in run.record["population"]["datasets"]} == dict.fromkeys(
+        ["accounts", "packages", "charges"], True)
     # the platform's own commands, their evidence kept
     restore = run.stage("restore")["evidence"]["commands"][0]
     assert restore["exit_code"] == 0 and "migrated to django-silver 0.11.1" in " ".join(
@@ -135,7 +141,7 @@ def test_the_faithful_upgrade_is_go(production: Production, tmp_path: Path) -> N
     assert run.gate("sanitize scan clean")["detail"] == "none"
     # every diverse customer checked, and all as production billed them
     checked = {a["account"] for a in run.record["accounts"]}
-    assert checked == set(_diverse()) and all(a["ok"] for a in run.record["accounts"])
+    assert checked == set(_diverse().values()) and all(a["ok"] for a in run.record["accounts"])
     coverage = {c["item_id"]: c["coverage"] for c in run.record["checklist"]}
     assert coverage["CF-BILL-02"] == coverage["CF-PRICE-01"] == "verified"
     assert coverage["CF-LOCKPAYMENT-01"] == coverage["CF-LOCKHTTP-01"] == "manual_pass"
@@ -157,8 +163,12 @@ def test_a_repriced_plan_on_staging_is_no_go_naming_exactly_the_customers_it_tou
     diverse = _diverse()
     expected = {ref for ref in diverse.values() if ref in touched}
     assert expected, "the fault touches none of the diverse customers: nothing to name"
-    failed = {diverse[a["account"]] for a in run.record["accounts"] if not a["ok"]}
+    failed = {a["account"] for a in run.record["accounts"] if not a["ok"]}
     assert failed == expected
+    # and the population names every customer the fault touches, not only the diverse ones
+    assert not run.gate("population matches production")["passed"]
+    differing = {d["account"] for d in run.record["population"]["differences"]}
+    assert differing == touched
     assert {a["check"] for a in run.record["accounts"] if not a["ok"]} == {
         "balance", "invoice total"}
     assert not run.gate("accounts match production")["passed"]
