@@ -76,7 +76,8 @@ def _load(profile: Path, release: str | None = None) -> Profile:
 
 def _checklists(profile: Profile) -> Checklists:
     try:
-        return load_checklists(Path(profile.checklists.dir))
+        return load_checklists(Path(profile.checklists.dir),
+                               production=profile.population is not None)
     except GoliveError as exc:
         _fail(exc)
 

@@ -69,7 +69,8 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
         if options.run_id is not None:  # one folder name: never a path out of the reports
             check_run_id(options.run_id)
         profile = load_profile(options.profile, overrides)
-        return profile, load_checklists(profile.checklists.dir)
+        return profile, load_checklists(profile.checklists.dir,
+                                        production=profile.population is not None)
     except GoliveError as exc:  # ConfigError above all: every problem, file and line
         pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
 
