@@ -187,6 +187,11 @@ class ChecklistFile(_Model):
     results: list[dict[str, Any]] = Field(default_factory=list)
     billing_changes: list[BillingChange] = Field(default_factory=list)
 
+    @field_validator("items", "accounts", "results", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return [] if value is None else value  # ``accounts:`` with nothing under it yet
+
 
 @dataclass(frozen=True)
 class Checklists:

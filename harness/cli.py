@@ -28,6 +28,7 @@ from rich.table import Table
 from common.errors import ConfigError, GoliveError, Problem
 from harness import applicability, checklist_show, unfinished
 from harness.checklists import Checklists, load_checklists
+from harness.cli_accounts import accounts
 from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
@@ -99,6 +100,7 @@ def main() -> None:
 
 main.add_command(baseline)  # golive baseline capture|show (harness/cli_population.py)
 main.add_command(compare)  # golive compare
+main.add_command(accounts)  # golive accounts pick (harness/cli_accounts.py)
 
 
 # -- golive run -------------------------------------------------------------------
