@@ -181,6 +181,22 @@ def matches_checklist(golive: GoliveContext, subject: Subject) -> None:
     assert not failures, "\n".join(failures)
 
 
+@then("every account golive accounts pick chose bills as production did")
+def picked_accounts(golive: GoliveContext) -> None:
+    """Each ``picked: true`` account of the checklist, checked like a diverse account: the
+    picked block changes with every pick, so no feature needs to name its accounts."""
+    chosen = [a.id for a in golive.checklists.accounts if a.picked]
+    assert chosen, ("the checklist has no picked accounts: run golive accounts pick "
+                    "(it writes them into checklists/accounts.yaml)")
+    failures: list[str] = []
+    for account_id in chosen:
+        try:
+            matches_checklist(golive, diverse_account(golive, account_id))
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)
+
+
 @then(parsers.parse('its balance is "{amount}"'))
 def balance_is(golive: GoliveContext, subject: Subject, amount: str) -> None:
     check(golive, subject, "balance", amount, subject.view.balance)

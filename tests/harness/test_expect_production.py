@@ -71,6 +71,14 @@ accounts:
     balance: "1.00"                # not what production billed: the override decides
     next_bill_dates:
       DOMAIN-Y: 2027-11-01         # what production billed, written by hand
+- id: ACC-PICK-A000002
+  account: A000002
+  why: picked
+  picked: true
+- id: ACC-PICK-A000013
+  account: A000013
+  why: picked
+  picked: true
 """
 
 
@@ -115,10 +123,10 @@ def staging(shared: Path) -> Callable[[str], Staging]:
     return run
 
 
-def verify(staging: Staging, account_id: str, tmp_path: Path
+def verify(staging: Staging, account_id: str | None, tmp_path: Path
            ) -> tuple[list[AccountCheck], AssertionError | None]:
-    """The checklist's scenario for ``account_id``, as the plugin runs it: every check
-    recorded, and the step's failure (None when it passed)."""
+    """The checklist's scenario for ``account_id`` (None: the picked accounts' scenario),
+    as the plugin runs it: every check recorded, and the step's failure (None: passed)."""
     from harness.targets.loader import open_target
 
     profile = staging.profile
@@ -133,8 +141,10 @@ def verify(staging: Staging, account_id: str, tmp_path: Path
         open_target=lambda: target, record_check=checks.append, run_dir=tmp_path,
         scenario=f"features/accounts.feature::{account_id}", open_production=lambda: oracle)
     try:
-        subject = steps.diverse_account(golive, account_id)
-        steps.matches_checklist(golive, subject)
+        if account_id is None:
+            steps.picked_accounts(golive)
+        else:
+            steps.matches_checklist(golive, steps.diverse_account(golive, account_id))
         failure = None
     except AssertionError as exc:
         failure = exc
@@ -232,6 +242,19 @@ def test_a_hand_written_value_overrides_production_and_is_shown_as_such(
     assert "1.00 hand-written checklist" in html_row(html, "A000001", "balance")
     assert "hand-written" in html_row(html, "A000001", "next bill date DOMAIN-Y")
     assert "hand-written" not in html_row(html, "A000001", "status")
+
+
+def test_the_picked_accounts_are_checked_against_production_without_a_feature_naming_them(
+        staging: Callable[[str], Staging], tmp_path: Path) -> None:
+    checks, failure = verify(staging("1.1"), None, tmp_path)
+    assert failure is None, failure
+    assert {c.label for c in checks} == {"ACC-PICK-A000002", "ACC-PICK-A000013"}
+    assert {c.expected_from for c in checks} == {ExpectedFrom.PRODUCTION}
+    checks, failure = verify(staging("1.1-yearly-one-month"), None, tmp_path)
+    assert failure is not None  # A000013's yearly packages were due: moved by a month
+    assert {c.label for c in checks if not c.ok} == {"ACC-PICK-A000013"}
+    assert ("account ACC-PICK-A000013 (A000013): next bill date NET-500-Y: production "
+            "2027-11-01, staging 2026-12-01, -11 months") in str(failure)
 
 
 # -- without a population section ----------------------------------------------------------
