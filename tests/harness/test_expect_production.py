@@ -196,7 +196,7 @@ def test_a_diverse_account_takes_every_value_from_production(
     assert named["next bill date SUPPORT-Y"].expected == "2027-05-01"
     assert named["next bill date INSTALL"].expected == "(none)"  # a one-off, billed and ended
     assert named["charges DOMAIN-Y"].expected == "49.00"
-    assert {"status", "invoice total", "usage charge", "pool minutes applied",
+    assert {"status", "invoice total", "usage charge", "pooled minutes applied",
             "status NET-1000", "product discounts NET-1000"} <= named.keys()
     assert len([n for n in named if n.startswith("next bill date ")]) == 10
 
