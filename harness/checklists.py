@@ -5,7 +5,7 @@ and merged, so a team may split its items over several files:
 
     notice: text shown with the checklist (e.g. the seed's provisioning notice)
     items:    [{id, title, why, critical, severity, owner, mode, provisions_externally}]
-    accounts: [{id, account, why, checklist, expect: {...}}]   # account: its key
+    accounts: [{id, account, why, checklist, expect: production | {...}, picked}]   # its key
     results:  [{id, result, by, at, note}]   # manual results (manual-results.yaml)
 
 A release's notes are ``release-<version>.yaml``: ``release: <version>`` (the
@@ -108,13 +108,18 @@ class AccountExpect(_Model):
 
 
 class DiverseAccount(_Model):
-    """An account picked for its unusual setup (the seed's "ten or more")."""
+    """An account picked for its unusual setup (the seed's "ten or more").
+
+    ``expect: production`` (the default) takes every expectation from production's
+    baseline; a mapping holds hand-written values, which override production's checks of
+    the same name (or, without a population section, are the only expectations)."""
 
     id: str
     account: str  # the account's stable key on the target (number or code), never its name
     why: str
     checklist: list[str] = Field(default_factory=lambda: ["CF-BILL-02"])
-    expect: AccountExpect = AccountExpect()
+    expect: AccountExpect | None = None  # None: expect: production
+    picked: bool = False  # written by `golive accounts pick` (its block is replaced)
 
     @field_validator("id")
     @classmethod
@@ -123,10 +128,31 @@ class DiverseAccount(_Model):
             raise ValueError(f"{value!r} is not an account id like ACC-BOB")
         return value
 
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _expect(cls, value: Any) -> Any:
+        if value == "production":
+            return None
+        if isinstance(value, str):
+            raise ValueError(f"{value!r}: write expect: production (production's values, the "
+                             "default) or a mapping of hand-written values (balance, status, …)")
+        return value
+
+    @property
+    def hand_written(self) -> AccountExpect:
+        """The values a person wrote (empty for ``expect: production``)."""
+        return self.expect if self.expect is not None else AccountExpect()
+
+    @property
+    def from_production(self) -> bool:
+        """True for ``expect: production`` (or none written): nothing is hand-written."""
+        return self.expect is None
+
     @property
     def has_expectations(self) -> bool:
-        """False while nothing is expected: such an account verifies nothing."""
-        return not self.expect.empty
+        """False for an empty hand-written ``expect: {}``: without production's values such
+        an account verifies nothing."""
+        return self.from_production or not self.hand_written.empty
 
 
 class ManualResult(_Model):
@@ -161,6 +187,11 @@ class ChecklistFile(_Model):
     accounts: list[dict[str, Any]] = Field(default_factory=list)
     results: list[dict[str, Any]] = Field(default_factory=list)
     billing_changes: list[BillingChange] = Field(default_factory=list)
+
+    @field_validator("items", "accounts", "results", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return [] if value is None else value  # ``accounts:`` with nothing under it yet
 
 
 @dataclass(frozen=True)
@@ -314,10 +345,27 @@ def _files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
-def load_checklists(dir: Path, extra: Sequence[tuple[Item, str]] = ()) -> Checklists:
+def _needs_production(merge: _Merge) -> None:
+    """Without a population section there are no production values to take: an account
+    that expects them is a configuration error at its line, never a silent pass."""
+    for source, index, account in merge.refs:
+        if account.from_production:
+            written = "expect" in source.data["accounts"][index]
+            merge.problems.append(source.problem(
+                ("accounts", index, "expect") if written else ("accounts", index),
+                f"{account.id} takes its expectations from production ("
+                + ("expect: production" if written else "no expect: means expect: production")
+                + "), but the profile has no population section to read them from: add "
+                "population to the profile, or write the values under expect:"))
+
+
+def load_checklists(dir: Path, extra: Sequence[tuple[Item, str]] = (), *,
+                    production: bool = True) -> Checklists:
     """Load, validate and merge every checklist file of ``dir``; ConfigError lists every
     problem of every file. ``extra``: items the profile implies, each with where it comes
-    from (a channel lock-down cannot redirect: `harness.channels.blocked_items`)."""
+    from (a channel lock-down cannot redirect: `harness.channels.blocked_items`).
+    ``production``: whether the profile can give production's values (it has a population
+    section); without, ``expect: production`` is an error."""
     shown = display_name(dir)
     if not dir.is_dir():
         raise ConfigError([Problem(shown, None, None, "checklist directory not found")])
@@ -343,6 +391,8 @@ def load_checklists(dir: Path, extra: Sequence[tuple[Item, str]] = ()) -> Checkl
         except ConfigError as exc:
             merge.problems += exc.problems
     merge.cross_check()
+    if not production:
+        _needs_production(merge)
     if not merge.items and not merge.problems:
         merge.problems.append(Problem(shown, None, None, "no checklist items defined"))
     if merge.problems:
@@ -357,7 +407,7 @@ def load_checklists(dir: Path, extra: Sequence[tuple[Item, str]] = ()) -> Checkl
                                     f"account {account.account!r} looks like a name: name "
                                     "it by its key (account number or code), since "
                                     "sanitizing renames accounts and names repeat"))
-        if not account.has_expectations:
+        if not account.has_expectations and not production:
             file, _, line = merge.where[account.id].rpartition(":")
             warnings.append(Problem(file, int(line) if line.isdigit() else None, account.id,
                                     "no expectations yet: this account verifies nothing"))

@@ -33,6 +33,7 @@ from harness import applicability, checklist_show, unfinished
 from harness.browser import chromium_path
 from harness.channels import lockdown_items
 from harness.checklists import Checklists, load_checklists
+from harness.cli_accounts import accounts
 from harness.cli_population import baseline, compare
 from harness.config import DEFAULT_PROFILE, SIGNOFF_ROLES, Profile, load_profile
 from harness.gate import effective_verdict
@@ -88,7 +89,8 @@ def _load(profile: Path, release: str | None = None, references: bool = True) ->
 def _checklists(profile: Profile) -> Checklists:
     try:
         implied = lockdown_items(profile.lockdown.channels, profile.path)
-        return load_checklists(Path(profile.checklists.dir), implied)
+        return load_checklists(Path(profile.checklists.dir), implied,
+                               production=profile.population is not None)
     except GoliveError as exc:
         _fail(exc)
 
@@ -110,6 +112,7 @@ def main() -> None:
 
 main.add_command(baseline)  # golive baseline capture|show (harness/cli_population.py)
 main.add_command(compare)  # golive compare
+main.add_command(accounts)  # golive accounts pick (harness/cli_accounts.py)
 
 
 # -- golive run -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Protocol
 from harness.record import (
     AccountCheck,
     Coverage,
+    ExpectedFrom,
     Failure,
     GateRule,
     Outcome,
@@ -183,6 +184,8 @@ def _as_decimal(text: str | None) -> Decimal | None:
 
 
 def _mismatch(check: AccountCheck, tolerance: Decimal) -> bool:
+    if check.expected_from is ExpectedFrom.PRODUCTION:  # judged by its field's own tolerance
+        return not check.ok
     expected, actual = _as_decimal(check.expected), _as_decimal(check.actual)
     if expected is not None and actual is not None:
         return abs(expected - actual) > tolerance

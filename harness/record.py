@@ -144,6 +144,15 @@ class ChecklistStatus:
     note: str | None = None
 
 
+class ExpectedFrom(StrEnum):
+    """Where an account check's expected value came from: production is the oracle, and
+    a value a person typed is an override the report shows as hand-written."""
+
+    PRODUCTION = "production"  # the account's rows in production's baseline
+    CHECKLIST = "checklist"  # hand-written under the account's expect: in checklists/
+    FEATURE = "feature"  # hand-written in a feature's step
+
+
 @dataclass
 class AccountCheck:
     account: str  # the account's stable key on the target (number, code)
@@ -155,6 +164,11 @@ class AccountCheck:
     name: str | None = None  # its display name as staging shows it (after sanitizing)
     label: str | None = None  # the checklist's id for it (ACC-BOB), when it has one
     step: int | None = None  # index of the step that made the check, when known
+    expected_from: ExpectedFrom | None = None  # None: a record from before it was kept
+
+    def __post_init__(self) -> None:
+        if self.expected_from is not None:  # read back from JSON as its text
+            self.expected_from = ExpectedFrom(self.expected_from)
 
 
 @dataclass

@@ -11,6 +11,7 @@ read-only, and the whole staging population compared with them.
     buckets.py      the two-phase method between two PostgreSQL databases
     differences.py  what differs: categories, findings, the CSV
     compare.py      one comparison, method chosen per dataset
+    oracle.py       one account against production: its baseline rows beside staging's
 
 Nothing here is imported by `harness.config` but ``profile`` and ``values``.
 """

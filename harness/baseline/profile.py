@@ -13,6 +13,12 @@
           note: {kind: text, ignore: "free text, rewritten by sanitizing"}
           promo: {kind: money, accept: "1.1 prices promos differently (release notes)"}
 
+      features:                         # not compared: what `golive accounts pick` reads
+        query: SELECT number AS account, status, bill_day, ... FROM accounts ...
+        columns:
+          status: category              # every value is a configuration of its own
+          usage_minutes: number         # bucketed into quantiles (0 and empty apart)
+
 Each query runs unchanged on production (read-only) and on staging, with the named
 bind ``:bill_run_date`` only. ``account`` names the key column that is the account
 (findings and the verdict name accounts); ``group`` a column that groups findings
@@ -24,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +50,8 @@ from common.dsn import Dsn, profile_root
 from common.yamlsource import Located
 from harness.baseline.values import Kind, Tolerance, parse_tolerance
 
-__all__ = ["BINDS", "DATASETS", "BaselineStoreConfig", "Dataset", "FieldSpec", "Population"]
+__all__ = ["BINDS", "DATASETS", "BaselineStoreConfig", "Dataset", "FeatureKind", "Features",
+           "FieldSpec", "Population"]
 
 BINDS = frozenset({"bill_run_date"})
 DATASETS = ("accounts", "packages", "charges")
@@ -182,6 +190,46 @@ class BaselineStoreConfig(_Model):
         return self
 
 
+class FeatureKind(StrEnum):
+    CATEGORY = "category"  # each distinct value is a configuration of its own
+    NUMBER = "number"  # bucketed into quantiles of the population; 0 and empty apart
+
+
+class FeatureSpec(_Model):
+    kind: FeatureKind
+    label: str | None = None
+
+
+class Features(_Model):
+    """What makes accounts different, per account: one query read by ``golive accounts
+    pick`` (never compared). Each column is a feature; an account's configuration is its
+    set of (feature, value) pairs, numbers bucketed into ``buckets`` quantiles."""
+
+    query: Annotated[str, AfterValidator(check_sql)]
+    account: str = "account"
+    buckets: Annotated[int, Field(ge=2, le=10)] = 4
+    columns: Annotated[dict[str, FeatureSpec], Field(min_length=1)]
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _short(cls, value: Any) -> Any:
+        return {k: _field(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @model_validator(mode="after")
+    def _names(self) -> Features:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if not _NAME.match(self.account):
+            problems.append((("account",), "a column name is lower_case"))
+        for name in self.columns:
+            if not _NAME.match(name):
+                problems.append((("columns", name), "a column name is lower_case"))
+            elif name == self.account:
+                problems.append((("columns", name), "is the account column, not a feature"))
+        if problems:
+            raise Located(problems)
+        return self
+
+
 def _store() -> Any:
     return {}
 
@@ -196,6 +244,7 @@ class Population(_Model):
     accounts: Dataset | None = None
     packages: Dataset | None = None
     charges: Dataset | None = None
+    features: Features | None = None  # read by golive accounts pick, never compared
 
     @model_validator(mode="after")
     def _some(self) -> Population:

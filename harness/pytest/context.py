@@ -2,9 +2,11 @@
 
 Steps get the profile, the staging `Target` (opened once per process), the
 bill run this session prepared, what the lock-down sinks caught during it
-(`outbound`), the checklists, and `check_account`, which
-records an account check in the run record *before* asserting it — so the
-report's accounts table shows every expected-vs-actual pair, passed or not.
+(`outbound`), the checklists, production's values of an account beside
+staging's (`against_production`, when the profile has a population section),
+and `check_account` / `check_production`, which record an account check in the
+run record *before* asserting it — so the report's accounts table shows every
+expected-vs-actual pair, passed or not, and where the expected value came from.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import SafetyError
+from harness.baseline.oracle import AccountComparison, AccountOracle, FieldCheck
 from harness.checklists import Checklists, DiverseAccount
 from harness.config import Profile
 from harness.evidence import keep_file, keep_text
-from harness.record import AccountCheck, Attachment
+from harness.record import AccountCheck, Attachment, ExpectedFrom
 from harness.targets.base import Target, TargetError
+
+# what steps may name: the oracle's typed answers and where an expected value came from
+__all__ = ["AccountComparison", "BillRunInfo", "ExpectedFrom", "FieldCheck", "GoliveContext",
+           "normalise"]
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -95,6 +102,7 @@ class GoliveContext:
         run_dir: Path,
         scenario: str | None = None,
         record_attachment: Callable[[Attachment], None] | None = None,
+        open_production: Callable[[], AccountOracle] | None = None,
     ) -> None:
         self.profile = profile
         self.checklists = checklists
@@ -108,6 +116,7 @@ class GoliveContext:
         self.scenario = scenario
         self._open_target = open_target
         self._record_check = record_check
+        self._open_production = open_production  # None: the profile has no population
         self._names: dict[str, str | None] = {}
         self._record_attachment = record_attachment
 
@@ -152,11 +161,28 @@ class GoliveContext:
                 f"no account {account_id!r} in the checklists' accounts (known: {known})"
             ) from None
 
+    @property
+    def has_production(self) -> bool:
+        """Whether production's values can be asked for (the profile has a population)."""
+        return self._open_production is not None
+
+    def against_production(self, account: str) -> AccountComparison:
+        """Every compared field of ``account`` (its key): its rows in production's baseline
+        beside the same population queries asked of staging now, for that account alone.
+        LookupError when the profile has no population section; BaselineRefused when the
+        baseline is missing or of another bill run."""
+        if self._open_production is None:
+            raise LookupError("the profile has no population section: production's values "
+                              "cannot be asked for")
+        return self._open_production().account(account)
+
     def check_account(self, account: str, check: str, expected: object, actual: object, *,
-                      name: str | None = None, label: str | None = None) -> None:
+                      name: str | None = None, label: str | None = None,
+                      expected_from: ExpectedFrom = ExpectedFrom.FEATURE) -> None:
         """Record ``account``'s ``check`` in the run record, then assert it. ``account`` is
         the key the target knows it by; ``name`` its display name on staging (read from the
-        target when not given), ``label`` the checklist's id for it (ACC-BOB)."""
+        target when not given), ``label`` the checklist's id for it (ACC-BOB);
+        ``expected_from`` where the hand-written value was written."""
         want, got = normalise(expected), normalise(actual)
         ok = want == got
         self._record_check(
@@ -169,10 +195,33 @@ class GoliveContext:
                 scenario=self.scenario,
                 name=name if name is not None else self.display_name(account),
                 label=label,
+                expected_from=expected_from,
             )
         )
         shown = f"{label} ({account})" if label else account
         assert ok, f"account {shown}: {check}: expected {want}, got {got}"
+
+    def check_production(self, account: str, check: FieldCheck, *, name: str | None = None,
+                         label: str | None = None) -> None:
+        """Record one field against production (`against_production`), then assert it: the
+        message and the record carry production's value (or the hand-written override of
+        it, recorded as from the checklist) beside staging's."""
+        self._record_check(
+            AccountCheck(
+                account=account,
+                check=check.name,
+                expected=check.expected_text,
+                actual=check.actual_text,
+                ok=check.ok,
+                scenario=self.scenario,
+                name=name if name is not None else self.display_name(account),
+                label=label,
+                expected_from=(ExpectedFrom.CHECKLIST if check.overridden
+                               else ExpectedFrom.PRODUCTION),
+            )
+        )
+        shown = f"{label} ({account})" if label else account
+        assert check.ok, f"account {shown}: {check.name}: {check.describe()}"
 
     def display_name(self, key: str) -> str | None:
         """The name staging shows for the account ``key`` (after sanitizing), None when the

@@ -41,6 +41,7 @@ import pytest
 
 from common.errors import EnvironmentProblem, GoliveError
 from harness import pipeline, preflight, provenance, smoke
+from harness.baseline.oracle import AccountOracle, open_oracle
 from harness.checklists import Checklists
 from harness.config import Profile
 from harness.coverage import compute_coverage
@@ -114,6 +115,7 @@ class Run:
         self._prepare_exit: int | None = None  # preparation hit an environment/usage error
         self._prepared: pipeline.Prepared | None = None
         self._target: Target | None = None
+        self._oracle: AccountOracle | None = None
 
     @property
     def run_json(self) -> Path:
@@ -293,6 +295,15 @@ class Run:
                                        "production" if self.options.smoke else "staging")
         return self._target
 
+    def production(self) -> AccountOracle:
+        """Production's values of single accounts beside staging's, opened once."""
+        population = self.profile.population
+        assert population is not None, "only offered when the profile has a population"
+        if self._oracle is None:
+            self._oracle = open_oracle(population, self.profile.state_dir,
+                                       self.profile.target_dsn(), self.profile.bill_run.date)
+        return self._oracle
+
     def context(self, nodeid: str, record_check: Callable[[AccountCheck], None],
                 record_attachment: Callable[[Attachment], None] | None = None
                 ) -> GoliveContext:
@@ -301,7 +312,9 @@ class Run:
                              bill_run=state.bill_run, outbound=state.outbound,
                              open_target=self.target, record_check=record_check,
                              run_dir=self.run_dir, scenario=nodeid,
-                             record_attachment=record_attachment)
+                             record_attachment=record_attachment,
+                             open_production=(self.production if self.profile.population
+                                              is not None else None))
 
     # -- 4. scenarios ----------------------------------------------------------------
     def scenario_finished(self, scenario: ScenarioResult, checks: list[AccountCheck]) -> None:
@@ -409,6 +422,9 @@ class Run:
             prepared.close(how)
 
     def _close_target(self, how: str) -> None:
+        oracle, self._oracle = self._oracle, None
+        if oracle is not None:
+            oracle.close()
         target, self._target = self._target, None
         if target is not None:
             close_target(target, self.ledger, how)

@@ -77,7 +77,8 @@ def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
             check_run_id(options.run_id)
         profile = load_profile(options.profile, overrides)
         implied = lockdown_items(profile.lockdown.channels, profile.path)
-        return profile, load_checklists(profile.checklists.dir, implied)
+        return profile, load_checklists(profile.checklists.dir, implied,
+                                        production=profile.population is not None)
     except GoliveError as exc:  # ConfigError above all: every problem, file and line
         pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
 

@@ -35,8 +35,8 @@ TRACE_COLUMNS = [
     "scenario", "scenario_name", "feature", "line", "scenario_result", "outcome", "note",
     "run_id",
 ]
-ACCOUNT_COLUMNS = ["account", "name", "label", "check", "expected", "actual", "result",
-                   "scenario", "step", "run_id"]
+ACCOUNT_COLUMNS = ["account", "name", "label", "check", "expected", "expected_from",
+                   "actual", "result", "scenario", "step", "run_id"]
 
 
 def trace_rows(record: RunRecord) -> Iterator[list[str]]:
@@ -69,7 +69,8 @@ def trace_rows(record: RunRecord) -> Iterator[list[str]]:
 
 def account_rows(record: RunRecord) -> Iterator[list[str]]:
     for c in record.accounts:
-        yield [c.account, c.name or "", c.label or "", c.check, c.expected, "" if c.actual is None else c.actual,
+        yield [c.account, c.name or "", c.label or "", c.check, c.expected,
+               str(c.expected_from or ""), "" if c.actual is None else c.actual,
                "ok" if c.ok else "mismatch", c.scenario or "",
                "" if c.step is None else str(c.step + 1), record.run_id]
 

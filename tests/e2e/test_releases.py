@@ -28,6 +28,14 @@ def test_release_1_1_is_go(run_release: Callable[..., RunOutcome]) -> None:
     assert {d["dataset"]: d["staging_rows"] for d in population["datasets"]}["accounts"] == 300
     assert (run.run_dir / "differences.csv").exists()
     assert "GO" in run.output.splitlines()[-1] or "GO" in run.output
+    # the diverse accounts take production's values; ACC-EOM31's next bill date is a
+    # hand-written override, recorded and shown as such
+    sources = {(a.get("label"), a["check"]): a.get("expected_from") for a in run.record["accounts"]}
+    assert sources[("ACC-BOB", "next bill date DOMAIN-Y")] == "production"
+    assert sources[("ACC-EOM31", "next bill date NET-500")] == "checklist"
+    assert sources[("ACC-EOM31", "balance")] == "production"
+    html = (run.run_dir / "signoff.html").read_text(encoding="utf-8")
+    assert "hand-written" in html
 
 
 # release → (checklist items that must fail, accounts that must mismatch)
@@ -66,3 +74,10 @@ def test_regressed_release_is_no_go_for_the_right_reason(
     assert ("population matches production" in run.failed_gate_rules()) is billed_differently
     if billed_differently:
         assert "population matches production:" in run.output
+    if release == "1.1-yearly-one-month":  # production's value beside staging's
+        bob = next(a for a in run.record["accounts"]
+                   if a.get("label") == "ACC-BOB" and a["check"] == "next bill date DOMAIN-Y")
+        assert (bob["expected"], bob["actual"], bob["expected_from"], bob["ok"]) == (
+            "2027-11-01", "2026-12-01", "production", False)
+        html = (run.run_dir / "signoff.html").read_text(encoding="utf-8")
+        assert "<td>next bill date DOMAIN-Y</td><td>2027-11-01</td>" in html

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.applicability import ScenarioNeeds, StepNeeds, plan
 from harness.checklists import Item
@@ -225,7 +226,8 @@ bill_run: {{date: 2026-11-01}}
 checklists: {{dir: {ROOT / 'checklists'}}}
 features: {{dir: {ROOT / 'features'}}}
 report: {{dir: {tmp_path}/reports}}
-""")
+""" + yaml.safe_dump({"population": yaml.safe_load(  # the checklist's accounts expect it
+        (ROOT / "golive.yaml").read_text())["population"]}))
     before = sorted(p.name for p in tmp_path.rglob("*"))
     done = golive(tmp_path, "checklist", "--profile", str(profile), columns=200)
     assert done.returncode == 0, done.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,7 +58,7 @@ bill_run:
   date: 2026-11-01
   must_match_production: [tax_rate]
 checklists:
-  dir: {root}/checklists
+  dir: checklists
 features:
   dir: features
   steps: [wait_steps]
@@ -127,6 +128,9 @@ def make_project(project: Path, shared: Path, staging: Path | None = None,
             (ROOT / "features" / "billrun.feature").read_text())
         (project / "features" / "waits.feature").write_text(WAITS)
     (project / "wait_steps.py").write_text(WAIT_STEPS)
+    (project / "checklists").mkdir()
+    for name in ("critical.yaml", "release-1.1.yaml"):  # the diverse accounts expect
+        shutil.copy(ROOT / "checklists" / name, project / "checklists")  # a population
     (project / "golive.yaml").write_text(PROFILE.format(
         shared=shared, staging=staging or project / "staging.db", root=ROOT))
     return project
