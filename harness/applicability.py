@@ -92,10 +92,13 @@ def target_capabilities(profile: Profile) -> dict[str, bool]:
 def collect_needs(profile: Profile, profile_path: Path) -> list[ScenarioNeeds]:
     """Every scenario of the profile's features with its needs: ``pytest --collect-only``
     with golive's plugin, which validates the features as a run would (nothing is
-    prepared, nothing is written but the answer, in a temporary folder)."""
+    prepared, nothing is written but the answer, in a temporary folder). No features
+    folder yet (a profile still being written): no scenario, every item says so."""
+    if not Path(profile.features.dir).is_dir():
+        return []
     with tempfile.TemporaryDirectory(prefix="golive-needs-") as tmp:
         answer = Path(tmp) / "needs.json"
-        cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", "--no-header",
+        cmd = [sys.executable, "-P", "-m", "pytest", "--collect-only", "-q", "--no-header",
                "-p", "no:cacheprovider", f"--golive-profile={profile_path}",
                f"--golive-needs={answer}"]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)

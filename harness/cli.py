@@ -235,9 +235,11 @@ def run(profile_path: Path, release: str | None, reuse: bool, workers: int | Non
     Arguments after `--` go to pytest unchanged. A signal stops the run: NO-GO in every
     output, nothing left running, exit 128 + the signal's number.
     """
+    # what `golive init` left to fill in, said first: a fresh scaffold's backup does not exist
+    # yet, and the full load below stops on that (exit 2, file and line)
+    _show_to_fill_in(_load(profile_path, release, references=False))
     profile = _load(profile_path, release)
     checklists = _checklists(profile)  # a checklist error is a usage error before anything
-    _show_to_fill_in(profile)
     run_id = new_run_id()
     run_dir = Path(profile.report.dir) / run_id
     with tempfile.TemporaryDirectory(prefix="golive-") as tmp:
@@ -500,7 +502,8 @@ def init(directory: Path, kind: Kind, force: bool, title: str | None) -> None:
         out.print("  golive.yaml was kept: compare it with a fresh `golive init` in an empty "
                   "folder for the sections it lacks", markup=False, soft_wrap=True)
     else:
-        _show_to_fill_in(_load(done.profile))  # what golive init writes loads as written
+        # what golive init writes parses as written; what it points at is for the user to make
+        _show_to_fill_in(_load(done.profile, references=False))
     out.print(f"next: golive checklist --profile {done.profile}\n"
               f"      golive run --profile {done.profile}   (NO-GO until the above is filled in)",
               markup=False, soft_wrap=True)

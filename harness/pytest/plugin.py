@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not is_active(config):
         return
     options = read_options(config)
-    profile, checklists = _load(options)
+    profile, checklists = _load(options, bool(config.option.collectonly))
     for item_id in sorted(checklists.ids):  # scenario tags become marks: --strict-markers
         config.addinivalue_line("markers", f"{item_id}: checklist item {item_id}")
     config.addinivalue_line("markers", f"{READONLY_TAG}: safe against production "
@@ -68,14 +68,16 @@ def pytest_configure(config: pytest.Config) -> None:
     signals.install()
 
 
-def _load(options: GoliveOptions) -> tuple[Profile, Checklists]:
+def _load(options: GoliveOptions, collect_only: bool) -> tuple[Profile, Checklists]:
+    """The profile and checklists; a ``--collect-only`` session (``golive checklist``)
+    moves nothing, so what the profile points at need not exist yet."""
     overrides = {"target.release": options.release} if options.release else None
     if not options.profile.is_file():
         pytest.exit(f"golive: profile not found: {options.profile}", returncode=2)
     try:
         if options.run_id is not None:  # one folder name: never a path out of the reports
             check_run_id(options.run_id)
-        profile = load_profile(options.profile, overrides)
+        profile = load_profile(options.profile, overrides, references=not collect_only)
         implied = lockdown_items(profile.lockdown.channels, profile.path)
         return profile, load_checklists(profile.checklists.dir, implied,
                                         production=profile.population is not None)

@@ -25,6 +25,7 @@ from harness.outbound import Expected, shortfalls
 from harness.pipeline import prepare
 from harness.record import Outcome, RunRecord, ScenarioResult, new_run_id, now
 from harness.reports import render_html
+from tests.furnish import furnish
 from tests.harness.test_watermark import DATA, SCHEMA
 
 CHANNELS: dict[str, Any] = {
@@ -55,6 +56,7 @@ def _profile(root: Path, channels: dict[str, Any]) -> Profile:
         "[hooks]\nurl = {url}\nhost = {host}\nport = {port}\nliteral = {{kept}}\n")
     data = yaml.safe_load((DATA / "no_runs_profile.yaml").read_text())
     data["lockdown"] = {"channels": channels}
+    furnish(root)
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return load_profile(path, env={"PYTHON": sys.executable, "HERE": str(DATA),
@@ -119,7 +121,7 @@ def test_a_silent_platform_redirected_per_channel_is_go_on_the_escape_rule(
 def test_a_blocked_channel_is_a_critical_manual_item_a_person_confirms(tmp_path: Path) -> None:
     profile = _profile(tmp_path, CHANNELS)
     checklists = tmp_path / "checklists"
-    checklists.mkdir()
+    checklists.mkdir(exist_ok=True)
     (checklists / "critical.yaml").write_text(yaml.safe_dump({"items": [{
         "id": "CF-BILL-01", "title": "t", "why": "w", "critical": True, "severity": "high",
         "owner": "o", "mode": "automated"}], "results": [{

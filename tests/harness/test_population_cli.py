@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from harness.cli import main
 from harness.targets.sql_catalog import CORE_QUERIES
+from tests.furnish import furnish
 from tests.harness.population_fixtures import Customer, build, population, scenario
 
 
@@ -32,6 +33,7 @@ def write_profile(root: Path, date: str = "2026-11-01", with_population: bool = 
     if with_population:
         data["population"] = population().model_dump(mode="json", exclude_none=True,
                                                       exclude={"baseline"})
+    furnish(root)
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -20,6 +20,7 @@ from harness.targets.base import TargetError
 from harness.targets.command_line import parse
 from harness.targets.loader import open_target
 from harness.targets.sql import SqlTarget
+from tests.furnish import furnish
 from tests.harness.test_targets import DATA, build
 
 PROBE = DATA / "argv_probe.py"
@@ -31,6 +32,7 @@ def _profile(root: Path, commands: dict[str, str], env: dict[str, str],
     data["target"]["commands"] = commands
     data["backup"] = {"path": "backup/pre-bill-run.db"}
     root.mkdir(parents=True, exist_ok=True)
+    furnish(root, data["backup"]["path"])
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return load_profile(path, env={"PYTHON": sys.executable, "PROBE": str(PROBE),

@@ -19,6 +19,7 @@ from harness.stages import billing
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
 from harness.targets.loader import open_target
+from tests.furnish import furnish
 from tests.harness.test_watermark import DATA, SCHEMA
 
 
@@ -35,6 +36,7 @@ def _profile(root: Path, must_match: list[str], settings_query: object) -> Profi
     data = yaml.safe_load((DATA / "no_runs_profile.yaml").read_text())
     data["target"]["queries"]["billing_settings"] = settings_query
     data["bill_run"]["must_match_production"] = must_match
+    furnish(root, data["backup"]["path"])
     path = root / "golive.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return load_profile(path, env={"PYTHON": sys.executable, "HERE": str(DATA),

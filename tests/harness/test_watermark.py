@@ -16,6 +16,7 @@ from harness.config import Profile, load_profile
 from harness.pipeline import prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
 from harness.targets.loader import open_target
+from tests.furnish import furnish
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = """
@@ -51,6 +52,7 @@ def _profile(root: Path) -> Profile:
     shutil.copy(production, root / "backup" / "pre-bill-run.db")
     path = root / "golive.yaml"
     shutil.copy(DATA / "no_runs_profile.yaml", path)
+    furnish(root)
     return load_profile(path, env={"PYTHON": sys.executable, "HERE": str(DATA),
                                    "PRODUCTION_DSN": f"sqlite:///{production}",
                                    "STAGING_DSN": f"sqlite:///{root / 'staging.db'}"})
