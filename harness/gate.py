@@ -295,7 +295,8 @@ def _rule_sanitize(record: RunRecord) -> GateRule:
     found = section.get("residue") if isinstance(section, dict) else None
     if not isinstance(found, list):
         if disabled:
-            return GateRule(name, False, _UNSCANNED)
+            why = section.get("unscanned") if isinstance(section, dict) else None
+            return GateRule(name, False, f"{_UNSCANNED} ({why})" if why else _UNSCANNED)
         return _no_evidence(name, "sanitize scan", "sanitize", stage)
     items = [str(x) for x in found]
     if items and disabled:

@@ -10,7 +10,8 @@ connecting to anything:
 - ``checklists.dir``, ``features.dir``: the folders exist;
 - ``backup.path``: exists, or ``backup.generate`` is set and the target can
   generate a backup;
-- ``portals.chromium``: the executable exists, when given;
+- not ``portals.chromium``: a browser is needed only when the selected scenarios use the
+  portals, which is known after collection — `harness.preflight` checks it then (exit 3);
 - what only the target kind knows (the demo's release names, whether an
   existing backup still matches ``backup.generate``): each target kind may name
   a check function here, which the loader calls with the validated profile
@@ -22,7 +23,6 @@ A missing path names the closest existing file of its folder ("did you mean").
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,18 +128,6 @@ def _backup(profile: Profile, kind: TargetKind) -> list[Finding]:
                      f"production must exist before golive restores it{hint}")]
 
 
-def _chromium(profile: Profile) -> list[Finding]:
-    chromium = profile.portals.chromium
-    if chromium is None:
-        return []
-    path = Path(chromium)
-    if path.is_file() and os.access(path, os.X_OK):
-        return []
-    if path.is_file():
-        return [Finding(("portals", "chromium"), f"{display_name(path)} is not executable")]
-    return [_missing(("portals", "chromium"), path, "browser executable")]
-
-
 def target_checks(kind: str) -> Callable[[Profile], Sequence[Finding]] | None:
     """The check function registered for target kind ``kind``, imported on first use."""
     spec = KINDS.get(kind, TargetKind()).checks
@@ -160,7 +148,6 @@ def problems(profile: Profile, source: YamlSource) -> list[Problem]:
     found += _folder(("checklists", "dir"), Path(profile.checklists.dir), "checklist folder")
     found += _folder(("features", "dir"), Path(profile.features.dir), "features folder")
     found += _backup(profile, kind)
-    found += _chromium(profile)
     check = target_checks(kind_name)
     if check is not None:
         found += check(profile)

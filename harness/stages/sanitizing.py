@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from common.errors import GoliveError
 from harness.record import Outcome
 from harness.safety import assert_staging, reveal
 from harness.stages.context import StageContext
@@ -73,10 +74,18 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 
 def scan_only(ctx: StageContext) -> str:
     """Sanitizing disabled: scan staging as it is (reading only), record it like a
-    sanitized copy's scan, and say what it found."""
+    sanitized copy's scan, and say what it found. Staging golive cannot read as a
+    database (a platform behind an API) is recorded unscanned — never a pass: the gate
+    then says nothing proves it holds no personal data."""
     section = ctx.profile.sanitize
     url = reveal(ctx.profile.environments.staging.dsn)
-    found = scan(url, section.scan)
+    try:
+        found = scan(url, section.scan)
+    except GoliveError as exc:
+        why = f"staging was not scanned: {exc.message}"
+        ctx.record.extras["sanitize"] = {"enabled": False, "scan": None, "residue": None,
+                                         "unscanned": why}
+        return why
     ctx.record.extras["sanitize"] = {"enabled": False, "scan": found.to_dict(),
                                      "residue": _residue(found)}
     return _verdict(found)
