@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import IO
 
-from harness.record import AccountCheck, ScenarioResult, scenario_from_dict, scenario_to_dict
+from harness.record import AccountCheck, ScenarioResult, dumps, scenario_from_dict
 
 __all__ = ["JOURNAL_FILE", "Journal", "read_journal"]
 
@@ -30,9 +30,7 @@ class Journal:
         if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = self.path.open("a", encoding="utf-8")
-        line = {"scenario": scenario_to_dict(scenario),
-                "accounts": [check.__dict__ for check in checks]}
-        self._out.write(json.dumps(line, default=str) + "\n")
+        self._out.write(dumps({"scenario": scenario, "accounts": checks}) + "\n")
         self._out.flush()
 
     def close(self, remove: bool = False) -> None:

@@ -291,7 +291,11 @@ class RunRecord:
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=str)
+        """The record as ``run.json`` holds it: compact, written by json's C encoder
+        straight from the dataclasses (the record is saved at every stage, and with the
+        captures of a large bill run in it, `asdict`'s deep copy and an indented dump
+        cost seconds each time)."""
+        return dumps(self)
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees half a record, and a failed write (a full
@@ -345,6 +349,27 @@ class RunRecord:
 
 def scenario_to_dict(result: ScenarioResult) -> dict[str, Any]:
     return dataclasses.asdict(result)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: object) -> object:
+    """json's fallback: a dataclass as a dict of its fields (nothing copied: the encoder
+    only reads them), anything else as its text (dates, decimals, paths)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return str(value)
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
+def dumps(value: object) -> str:
+    """``value`` — records, results, plain data holding them — as compact JSON, the same
+    data as ``json.dumps(dataclasses.asdict(value), default=str)`` without the copy."""
+    return json.dumps(value, default=_plain)
 
 
 def scenario_from_dict(data: dict[str, Any]) -> ScenarioResult:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.pytest.context import BillRunInfo
-from harness.record import ScenarioResult, scenario_from_dict, scenario_to_dict
+from harness.record import ScenarioResult, dumps, scenario_from_dict
 
 __all__ = ["PreparedState", "clear_collections", "read_collection", "read_needs",
            "read_prepared", "write_collection", "write_prepared"]
@@ -79,8 +79,7 @@ def read_prepared(run_dir: Path) -> PreparedState | None:
 def write_collection(run_dir: Path, worker: str, scenarios: list[ScenarioResult],
                      needs: set[str] | None = None) -> None:
     _write(run_dir / f"{COLLECTED_PREFIX}{worker}.json",
-           json.dumps({"scenarios": [scenario_to_dict(s) for s in scenarios],
-                       "needs": sorted(needs or ())}, default=str))
+           dumps({"scenarios": scenarios, "needs": sorted(needs or ())}))
 
 
 def _first_collection(run_dir: Path) -> dict[str, Any]:

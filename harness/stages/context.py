@@ -34,6 +34,8 @@ class StageContext:
     billing: str | None = None  # the billing service, from the bill run until it is stopped
     # a reuse run: what the sinks captured while staging was prepared, replayed as evidence
     replayed: dict[str, list[Any]] = field(default_factory=dict)
+    # what each sink (by kind) captured so far, as the record keeps it: taken once each
+    taken: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def run_date(self) -> dt.date:

@@ -50,7 +50,7 @@ def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
             "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
             "outbound": outbound, "sections": sections or {}, "population": population}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps(data, default=str), encoding="utf-8")  # compact: C encoder
     os.replace(tmp, path)
     return path
 
