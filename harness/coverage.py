@@ -10,6 +10,7 @@ item NOT_VERIFIED, and an item with nothing at all is UNCOVERED.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -248,10 +249,12 @@ def compute_coverage(
     already in the record, e.g. one carrying a waiver, is kept as it is).
     """
     found_on = run_date(record)
-    record.checklist = []
-    for item in items:
-        tagged = [s for s in record.scenarios if item.id in s.checklist_ids]
-        record.checklist.append(_item_status(item, tagged, manual.get(item.id)))
+    tagged: dict[str, list[ScenarioResult]] = defaultdict(list)  # one pass, not one per item
+    for scenario in record.scenarios:
+        for item_id in dict.fromkeys(scenario.checklist_ids):
+            tagged[item_id].append(scenario)
+    record.checklist = [_item_status(item, tagged.get(item.id, []), manual.get(item.id))
+                        for item in items]
 
     severities = {item.id: str(item.severity) for item in items}
     new: list[Failure] = [

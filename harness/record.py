@@ -452,6 +452,27 @@ def step_from_dict(data: dict[str, Any]) -> StepResult:
                          "attachments": [Attachment(**a) for a in data.get("attachments", [])]})
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: object) -> object:
+    """json's fallback: a dataclass as a dict of its fields (nothing copied: the encoder
+    only reads them), anything else as its text (dates, decimals, paths)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return str(value)
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
+def dumps(value: object) -> str:
+    """``value`` — records, results, plain data holding them — as compact JSON, the same
+    data as ``json.dumps(dataclasses.asdict(value), default=str)`` without the copy."""
+    return json.dumps(value, default=_plain)
+
+
 def scenario_from_dict(data: dict[str, Any]) -> ScenarioResult:
     steps = [step_from_dict(s) for s in data["steps"]]
     return ScenarioResult(**{**data, "outcome": Outcome(data["outcome"]), "steps": steps})

@@ -10,10 +10,13 @@ every request with 200 JSON and records method, path and body.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import re
 import threading
 from abc import ABC, abstractmethod
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from types import TracebackType
@@ -41,6 +44,51 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+# A header line as the email package's feed parser knows one (its ``headerRE``): a
+# header's first line, or a continuation of the one before; anything else ends the block.
+_HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[ \t]")
+
+
+class _Registry(HeaderRegistry):
+    """The default header registry, each header class made once: the stock one builds a
+    new class for every header it parses."""
+
+    @functools.cache  # noqa: B019 - one registry per process, a handful of header names
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return super().__getitem__(name)
+
+
+_POLICY = default_policy.clone(header_factory=_Registry())
+
+
+def subject_of(raw: bytes) -> str:
+    """The message's Subject as ``email``'s default policy reads it (RFC 2047 decoded,
+    unfolded; the first one when there are several). Only the Subject's own lines are
+    handed to the parser: parsing the whole header block (its Content-Type above all)
+    cost the sink more than everything else it does per message."""
+    taken: list[bytes] = []
+    in_subject = False
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end + 1
+        line = raw[start:end]
+        if not line.strip(b"\r\n") or not _HEADER_LINE.match(line):
+            break  # the blank line (or a body line) ends the headers
+        if line[:1] in (b" ", b"\t"):
+            if in_subject:
+                taken.append(line)
+        else:
+            in_subject = line.split(b":", 1)[0].lower() == b"subject"
+            if in_subject:
+                taken.append(line)
+        start = end
+    if not taken:
+        return ""
+    parsed = BytesHeaderParser(policy=_POLICY).parsebytes(b"".join(taken))
+    return str(parsed.get("Subject", ""))
+
+
 class _Recorder:
     """aiosmtpd handler: accept every message and remember what it was."""
 
@@ -50,11 +98,10 @@ class _Recorder:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
         entry = {
             "mail_from": envelope.mail_from,
             "recipients": list(envelope.rcpt_tos),
-            "subject": str(headers.get("Subject", "")),
+            "subject": subject_of(raw),
             "size": len(raw),
             "authenticated": session.authenticated,
             "received_at": _now(),
@@ -95,9 +142,11 @@ class _Sink(ABC):
     def stop(self) -> None:
         """Stop listening; what was received stays readable."""
 
-    def captured(self) -> list[dict[str, Any]]:
+    def captured(self, since: int = 0) -> list[dict[str, Any]]:
+        """Copies of what arrived, from the ``since``-th on (what a caller took before
+        is not copied again)."""
         with self._lock:
-            return [dict(r) for r in self.received]
+            return [dict(r) for r in self.received[since:]]
 
     def __enter__(self) -> Self:
         return self.start()

@@ -44,11 +44,11 @@ class OriginalSample:
         return cls(hmac.new(salt.encode("utf-8"), _CONTEXT, hashlib.sha256).digest())
 
     def digest(self, value: str) -> bytes:
-        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).digest()[:16]
+        return hmac.digest(self.key, value.encode("utf-8"), "sha256")[:16]  # one C call
 
     @staticmethod
     def identifying(value: str) -> bool:
-        return len(value) >= 8 and ("@" in value or any(c.isdigit() for c in value))
+        return len(value) >= 8 and ("@" in value or any(map(str.isdigit, value)))
 
     def add(self, table: str, column: str, row_key: str | None, value: str) -> None:
         digest = self.digest(value)

@@ -19,6 +19,7 @@ worse, skipped) scenario in the middle of a run. Two mechanisms, one result:
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import re
 import types
@@ -65,11 +66,15 @@ def rendered_scenario(item: pytest.Item, template: ScenarioTemplate) -> Scenario
 
 
 def relative(path: str | Path, rootdir: Path) -> str:
-    path = Path(path)
+    return _relative(str(path), str(rootdir))
+
+
+@functools.lru_cache(maxsize=4096)  # asked once per scenario, of a handful of feature files
+def _relative(path: str, rootdir: str) -> str:
     try:
-        return path.resolve().relative_to(rootdir.resolve()).as_posix()
+        return Path(path).resolve().relative_to(Path(rootdir).resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()
 
 
 def _tags(doc_feature: Any) -> Iterator[Tag]:

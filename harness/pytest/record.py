@@ -13,7 +13,6 @@ is PASSED only when its call passed and every step passed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -28,8 +27,8 @@ from harness.record import (
     Outcome,
     ScenarioResult,
     StepResult,
+    dumps,
     scenario_from_dict,
-    scenario_to_dict,
 )
 from harness.targets.base import CapabilityMissing
 
@@ -277,12 +276,11 @@ class Recorder:
             step.attachments.extend(pending)
             pending.clear()
         report.user_properties.append(
-            (SCENARIO_PROPERTY, json.dumps(scenario_to_dict(result), default=str)))
+            (SCENARIO_PROPERTY, dumps(result)))
         for check in item.stash.get(_accounts_key, []):
             check.scenario = check.scenario or result.nodeid
             report.user_properties.append(
-                (ACCOUNT_PROPERTY, json.dumps(dataclasses.asdict(check), default=str))
-            )
+                (ACCOUNT_PROPERTY, dumps(check)))
 
     @staticmethod
     def received(report: pytest.TestReport) -> tuple[ScenarioResult, list[AccountCheck]] | None:

@@ -10,6 +10,7 @@ fix it. Only the summary fields of each run.json are read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 from harness.record import RunRecord
 from harness.signoff.model import HistoryComparison, ItemChange
+from harness.signoff.summary_cache import SummaryCache, stamp_of
 
 __all__ = ["OK", "RunSummary", "compare", "compare_with_previous", "runs_of"]
 
@@ -76,18 +78,16 @@ def _same_profile(a: str, b: str) -> bool:
 def runs_of(reports: Path, profile: str | None = None, mode: str | None = None
             ) -> list[RunSummary]:
     """Every readable run under ``reports`` (of ``profile``/``mode`` when given), oldest first.
-    A folder without a readable run.json is not a run and is skipped."""
+    A folder without a readable run.json is not a run and is skipped. Each run.json is
+    parsed once per version of it (`summary_cache`), not at every report."""
     found: list[RunSummary] = []
     if not reports.is_dir():
         return found
+    cache = SummaryCache(reports)
     for run_json in reports.glob("*/run.json"):
         if run_json.parent.is_symlink() or run_json.parent.name == "latest":
             continue
-        try:
-            data = json.loads(run_json.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        summary = _summary(data) if isinstance(data, dict) else None
+        summary = _cached_summary(cache, run_json)
         if summary is None:
             continue
         if profile is not None and not _same_profile(summary.profile, profile):
@@ -95,7 +95,39 @@ def runs_of(reports: Path, profile: str | None = None, mode: str | None = None
         if mode is not None and summary.mode != mode:
             continue
         found.append(summary)
+    cache.save()
     return sorted(found, key=lambda s: (s.started_at, s.run_id))
+
+
+def _cached_summary(cache: SummaryCache, run_json: Path) -> RunSummary | None:
+    stamp = stamp_of(run_json)
+    if stamp is None:
+        return None
+    name = run_json.parent.name
+    known, kept = cache.get(name, stamp)
+    if known and kept is None:
+        return None  # read before: not a run
+    summary = _from_kept(kept) if known else None
+    if summary is not None:
+        return summary
+    try:
+        data = json.loads(run_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # not remembered: a file being written now is read again next time
+    summary = _summary(data) if isinstance(data, dict) else None
+    cache.put(name, stamp, dataclasses.asdict(summary) if summary is not None else None)
+    return summary
+
+
+def _from_kept(kept: Any) -> RunSummary | None:
+    """A summary as the cache keeps it (JSON: the checklist's pairs as lists)."""
+    if not isinstance(kept, dict):
+        return None
+    try:
+        return RunSummary(**{**kept, "checklist": {
+            str(k): (str(v[0]), str(v[1])) for k, v in kept["checklist"].items()}})
+    except (KeyError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def compare(now: dict[str, tuple[str, str]], before: dict[str, tuple[str, str]] | None,

@@ -35,6 +35,8 @@ class StageContext:
     # a reuse run: what the sinks captured while staging was prepared, replayed as evidence
     replayed: dict[str, list[Any]] = field(default_factory=dict)
     raw_in_staging: bool = False  # the restore began and sanitizing has not finished
+    # what each sink (by kind) captured so far, as the record keeps it: taken once each
+    taken: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def run_date(self) -> dt.date:

@@ -74,11 +74,11 @@ def refresh(ctx: StageContext) -> dict[str, Any]:
     reuse run replays from the preparation, see `replay`)."""
     section: dict[str, Any] = dict(ctx.record.extras.get("outbound") or {})
     replayed = ctx.replayed
-    for sink in ctx.sinks:
-        if isinstance(sink, SmtpSink):
-            section["mail"] = replayed.get("mail", []) + [_mail(m) for m in sink.captured()]
-        elif isinstance(sink, HttpSink):
-            section["http"] = replayed.get("http", []) + sink.captured()
+    for sink in ctx.sinks:  # only what arrived since the last refresh is copied and masked
+        kept = ctx.taken.setdefault(sink.kind, [])
+        new = sink.captured(since=len(kept))
+        kept += [_mail(m) for m in new] if isinstance(sink, SmtpSink) else new
+        section[sink.kind] = replayed.get(sink.kind, []) + kept
     if ctx.payment is not None:
         section["payment"] = replayed.get("payment", []) + ctx.payment.captured()
     ctx.record.extras["outbound"] = section

@@ -186,6 +186,27 @@ def test_outbound_check_passes_when_the_sinks_got_everything(make_ctx: Any) -> N
     assert section["invoices"][1]["contact_digest"] is None
 
 
+def test_each_refresh_has_every_mail_so_far_each_masked_once(make_ctx: Any) -> None:
+    """Refreshing copies and masks only what arrived since the last refresh (it ran over
+    every capture again at each refresh), and still lists every mail, in order, after what
+    a reuse run replays."""
+    ctx = make_ctx(FakeTarget())
+    lockdown.lockdown(ctx)
+    ctx.replayed = {"mail": [{"subject": "replayed"}]}
+    smtp = ctx.record.extras["outbound"]["sinks"]["smtp"]
+    _send(smtp, 2)
+    first = lockdown.refresh(ctx)["mail"]
+    _send(smtp, 3)
+    second = lockdown.refresh(ctx)["mail"]
+    assert [m["subject"] for m in first] == ["replayed", "Your invoice INV-0",
+                                             "Your invoice INV-1"]
+    assert [m["subject"] for m in second] == ["replayed"] + [f"Your invoice INV-{n}"
+                                                             for n in (0, 1, 0, 1, 2)]
+    assert all(m["recipients"] == ["P***@example.com"] for m in second[1:])
+    assert second[1] is first[1]  # taken once, not masked again
+    assert lockdown.refresh(ctx)["mail"] == second
+
+
 def test_mail_that_never_reached_the_sink_is_an_escape(make_ctx: Any) -> None:
     ctx = make_ctx(FakeTarget(sent=1))
     lockdown.lockdown(ctx)

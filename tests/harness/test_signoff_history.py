@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from harness.record import Outcome, RunRecord
+from harness.record import Outcome, RunRecord, Verdict
+from harness.signoff import history
 from harness.signoff.history import runs_of
 from harness.signoff.show import history_table
+from harness.signoff.summary_cache import CACHE_FILE
 from tests.harness.signoff_project import golive, make_run, write_profile
 
 FIRST, SECOND, THIRD = ("20261101T100000Z-0001", "20261102T100000Z-0002",
@@ -81,3 +86,50 @@ def test_the_history_table_wraps_instead_of_cutting(tmp_path: Path) -> None:
     text = console.export_text()
     assert all(len(line) <= 60 for line in text.splitlines())
     assert FIRST in text and SECOND in text
+
+
+def test_each_run_json_is_read_once_per_version_of_it(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history of a run reads the summaries kept beside the runs, not every earlier
+    run.json again (a project's runs would cost more the more runs it had)."""
+    three_runs(tmp_path)
+    reports = tmp_path / "reports"
+    first = runs_of(reports)
+    assert (reports / CACHE_FILE).is_file()
+
+    def no_parsing(_data: object) -> object:
+        raise AssertionError("a run.json was read again although it did not change")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(history, "_summary", no_parsing)
+        assert runs_of(reports) == first
+
+
+def test_a_run_json_written_again_is_read_again(tmp_path: Path) -> None:
+    first, _second = three_runs(tmp_path)
+    reports = tmp_path / "reports"
+    assert [r.verdict for r in runs_of(reports)] == ["NO-GO", "NO-GO"]
+    record = RunRecord.load(first / "run.json")
+    record.verdict = Verdict.GO  # e.g. a sign-off act rewrote it
+    record.save(first / "run.json")
+    assert [r.verdict for r in runs_of(reports)] == ["GO", "NO-GO"]
+    shutil.rmtree(first)  # a run folder removed is gone from the history (and the cache)
+    assert [r.run_id for r in runs_of(reports)] == [SECOND]
+    assert FIRST not in (reports / CACHE_FILE).read_text()
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"version": 1, "runs": []}',
+                                    '{"version": 1, "runs": {"x": {"stamp": 1}}}', "[]"])
+def test_a_damaged_summary_cache_is_ignored(tmp_path: Path, damage: str) -> None:
+    three_runs(tmp_path)
+    reports = tmp_path / "reports"
+    want = runs_of(reports)
+    (reports / CACHE_FILE).write_text(damage)
+    assert runs_of(reports) == want
+    # a cached summary that does not fit is read from its run.json again
+    cache = json.loads((reports / CACHE_FILE).read_text())
+    for entry in cache["runs"].values():
+        if entry["summary"] is not None:
+            entry["summary"] = {"run_id": 3}
+    (reports / CACHE_FILE).write_text(json.dumps(cache))
+    assert runs_of(reports) == want
