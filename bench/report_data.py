@@ -27,6 +27,7 @@ from harness.record import (
     StageResult,
     StepResult,
 )
+from harness.sections import OutboundSection, SanitizeSection
 from harness.signoff.model import SignoffRules
 
 __all__ = ["PARTS", "Size", "synthesise"]
@@ -80,10 +81,10 @@ def base(size: Size, run_dir: Path) -> RunRecord:
                      for name, seconds in (("backup", 3.0), ("restore", 40.0),
                                            ("sanitize", 120.0), ("lockdown", 0.2),
                                            ("bill_run", 900.0), ("stop_service", 1.0))]
-    record.extras["sanitize"] = {"enabled": True, "residue": []}
-    record.extras["outbound"] = {"sinks": {}, "escaped": [], "mail": [
+    record.sanitize = SanitizeSection(enabled=True, residue=[])
+    record.outbound = OutboundSection(escaped=[], mail=[
         {"recipients": [f"a{i}***@example.com"], "subject": f"Invoice INV-{i}", "size": 900}
-        for i in range(5000)]}
+        for i in range(5000)])
     record.provenance = Provenance("0.1.0", "bench", "bench-host", "CPython", "golive run",
                                    "a" * 64, "b" * 64, "c" * 64, "d" * 64)
     record.signoff.rules = SignoffRules()

@@ -289,13 +289,12 @@ def _rule_sanitize(record: RunRecord) -> GateRule:
     and a scan that left no evidence never passes."""
     name = "sanitize scan clean"
     stage = _stage(record, "sanitize")
-    section = record.extras.get("sanitize")
-    disabled = _disabled(stage) or (isinstance(section, dict)
-                                    and section.get("enabled") is False)
-    found = section.get("residue") if isinstance(section, dict) else None
-    if not isinstance(found, list):
+    section = record.sanitize
+    disabled = _disabled(stage) or (section is not None and not section.enabled)
+    found = section.residue if section is not None else None
+    if found is None:
         if disabled:
-            why = section.get("unscanned") if isinstance(section, dict) else None
+            why = section.unscanned if section is not None else None
             return GateRule(name, False, f"{_UNSCANNED} ({why})" if why else _UNSCANNED)
         return _no_evidence(name, "sanitize scan", "sanitize", stage)
     items = [str(x) for x in found]
@@ -316,10 +315,10 @@ def _rule_escapes(record: RunRecord) -> GateRule:
     if _disabled(stage):
         return GateRule(name, False, "lock-down disabled by the profile: outbound traffic "
                                      "went uncaptured, so no escape can be ruled out")
-    section = record.extras.get("outbound")
-    if not isinstance(section, dict) or not isinstance(section.get("escaped"), list):
+    section = record.outbound
+    if section is None or section.escaped is None:
         return _no_evidence(name, "outbound check", "lockdown", stage)
-    return _rule_evidence(name, section["escaped"], "escaped")
+    return _rule_evidence(name, section.escaped, "escaped")
 
 
 def _rule_shards(record: RunRecord) -> GateRule | None:

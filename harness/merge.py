@@ -41,6 +41,7 @@ from harness.record import (
     Stopped,
     new_run_id,
 )
+from harness.sections import OutboundSection, SanitizeSection
 from harness.shard import owner
 from harness.signoff.acts import rules_of
 from harness.signoff.model import SignoffRecord
@@ -192,33 +193,28 @@ def _by_index(records: Sequence[RunRecord]) -> dict[int, str]:
     return {r.shard.index: r.run_id for r in records if r.shard}
 
 
-def _sanitize(records: Sequence[RunRecord]) -> dict[str, Any] | None:
+def _sanitize(records: Sequence[RunRecord]) -> SanitizeSection | None:
     """Shard 1's section with every shard's residue: residue anywhere blocks. A shard
-    without the section leaves none (the gate then says there is no evidence)."""
-    sections = [(r.shard.index if r.shard else 0, r.extras.get("sanitize")) for r in records]
-    if any(not isinstance(s, dict) for _, s in sections):
+    without the section, or without a scan, leaves none (the gate then says there is no
+    evidence)."""
+    sections = [(r.shard.index if r.shard else 0, r.sanitize) for r in records]
+    found = [(i, s) for i, s in sections if s is not None]
+    if len(found) < len(sections):
         return None
-    merged = dict(sections[0][1] or {})
-    residue = [f"shard {i}: {x}" for i, s in sections for x in (s or {}).get("residue") or []]
-    if all(isinstance((s or {}).get("residue"), list) for _, s in sections):
-        merged["residue"] = residue
-    else:
-        merged.pop("residue", None)
-    return merged
+    complete = all(s.residue is not None for _, s in found)
+    residue = [f"shard {i}: {x}" for i, s in found for x in s.residue or []]
+    return dataclasses.replace(found[0][1], residue=residue if complete else None)
 
 
-def _outbound(records: Sequence[RunRecord]) -> dict[str, Any] | None:
+def _outbound(records: Sequence[RunRecord]) -> OutboundSection | None:
     """Shard 1's captures (every shard's bill run sent the same), every shard's escapes."""
-    sections = [(r.shard.index if r.shard else 0, r.extras.get("outbound")) for r in records]
-    if any(not isinstance(s, dict) for _, s in sections):
+    sections = [(r.shard.index if r.shard else 0, r.outbound) for r in records]
+    found = [(i, s) for i, s in sections if s is not None]
+    if len(found) < len(sections):
         return None
-    merged = dict(sections[0][1] or {})
-    if all(isinstance((s or {}).get("escaped"), list) for _, s in sections):
-        merged["escaped"] = [f"shard {i}: {x}" for i, s in sections
-                             for x in (s or {}).get("escaped") or []]
-    else:
-        merged.pop("escaped", None)
-    return merged
+    complete = all(s.escaped is not None for _, s in found)
+    escaped = [f"shard {i}: {x}" for i, s in found for x in s.escaped or []]
+    return dataclasses.replace(found[0][1], escaped=escaped if complete else None)
 
 
 def merge_shards(records: Sequence[RunRecord], profile: Profile, checklists: Checklists,
@@ -260,12 +256,9 @@ def merge_shards(records: Sequence[RunRecord], profile: Profile, checklists: Che
     merged.notes = [f"merged from {len(records)} of {total} shard(s): "
                     + ", ".join(f"{i}/{total} {rid}" for i, rid in _by_index(records).items())]
     merged.notes += [f"shard {r.shard.index}: {n}" for r in records if r.shard for n in r.notes]
-    for key, value in (("sanitize", _sanitize(records)), ("outbound", _outbound(records))):
-        if value is not None:
-            merged.extras[key] = value
-    report = first.extras.get("report")
-    if isinstance(report, dict):
-        merged.extras["report"] = dict(report)
+    merged.sanitize = _sanitize(records)
+    merged.outbound = _outbound(records)
+    merged.report = dataclasses.replace(first.report) if first.report is not None else None
     merged.signoff = SignoffRecord(rules=rules_of(profile))  # nobody signed the merged run
     compute_coverage(merged, list(checklists.items), dict(checklists.manual_results))
     if merged.mode == "smoke":

@@ -12,8 +12,9 @@ query's count) or the platform reports (provisioning requests recorded as sent,
 payment attempts). A shortfall means the platform sent it elsewhere; a channel
 nobody can count is not compared, and a platform that sends nothing is fine.
 
-``record.extras["outbound"]`` (written by `harness.stages.lockdown`; read by
-the gate, the report and the ``golive.outbound`` fixture) has this shape::
+``record.outbound`` (an `harness.sections.OutboundSection`, written by
+`harness.stages.lockdown`; read by the gate, the report, shard merge and — as a
+dict of the parts recorded — the ``golive.outbound`` fixture) has these parts::
 
     {
       "sinks":      {"smtp": "smtp://127.0.0.1:P", "http": "http://127.0.0.1:P",
@@ -32,6 +33,8 @@ the gate, the report and the ``golive.outbound`` fixture) has this shape::
       "invoices": [{"invoice", "account", "contact" (masked), "contact_digest"}],
                   # per invoice of the bill run, whom it should go to, taken right after
                   # the bill run (targets with ``invoice_mails`` only)
+      "replayed": {"prepared_at", "run_id", "mail": n, "http": n, "payment": n},
+                  # a reuse run: the preparation's captures put back as its evidence
     }
 
 A recipient is kept masked (``b***@example.com``) plus a SHA-256 digest of the
@@ -48,6 +51,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.sections import OutboundSection
 from harness.targets.views import OutboundEndpoint
 
 __all__ = ["DEFAULT_PORTS", "Escape", "Expected", "address", "body_excerpt", "digest",
@@ -122,7 +126,7 @@ def address(url: str) -> str:
 
 
 def sink_addresses(sinks: Mapping[str, str] | Iterable[str]) -> set[str]:
-    """The ``host:port`` of every sink golive runs (``extras["outbound"]["sinks"]``)."""
+    """The ``host:port`` of every sink golive runs (``record.outbound.sinks``)."""
     urls = sinks.values() if isinstance(sinks, Mapping) else sinks
     return {address(u) for u in urls if u}
 
@@ -138,7 +142,7 @@ _WHAT = {"mail": "mail message(s)", "payment": "payment attempt(s)",
          "provisioning": "provisioning request(s)", "http": "HTTP call(s)"}
 
 
-def shortfalls(expected: Expected, section: Mapping[str, Any]) -> list[Escape]:
+def shortfalls(expected: Expected, section: OutboundSection) -> list[Escape]:
     """What the platform says it sent that the sinks never received (a count nobody can
     give, None, is not checked; a platform that sends nothing has no shortfall). On a
     channel blocked by a rule nothing reaches a sink, so anything sent there is one."""
@@ -155,7 +159,7 @@ def shortfalls(expected: Expected, section: Mapping[str, Any]) -> list[Escape]:
                 f"{channel} is not redirected to a golive sink (blocked by a rule): golive "
                 "cannot confirm they were stopped", "after the bill run"))
     sent = {c: (n or 0) if c not in blocked else 0 for c, n in counts.items()}
-    got = len(section.get("mail") or [])
+    got = len(section.mail or [])
     if "mail" not in blocked and expected.mail is not None and got < expected.mail:
         if expected.per_invoice:
             found.append(Escape(
@@ -169,8 +173,8 @@ def shortfalls(expected: Expected, section: Mapping[str, Any]) -> list[Escape]:
                 f"{expected.mail - got} mail message(s) of {run} never reached the SMTP sink "
                 f"({expected.mail} sent, {got} captured): the platform sent them elsewhere",
                 "after the bill run"))
-    got = len(section.get("http") or [])
-    sinks = section.get("sinks") or {}
+    got = len(section.http or [])
+    sinks = section.sinks
     shared = bool(sinks) and sinks.get("payment") == sinks.get("http")  # no payment sandbox
     want = sent["provisioning"] + sent["http"] + (sent["payment"] if shared else 0)
     if got < want:
@@ -180,7 +184,7 @@ def shortfalls(expected: Expected, section: Mapping[str, Any]) -> list[Escape]:
             f"{want - got} {what} of {run} recorded as sent never reached the HTTP sink "
             f"({want} sent, {got} captured): the platform sent them elsewhere",
             "after the bill run"))
-    got = len(section.get("payment") or [])
+    got = len(section.payment or [])
     if not shared and "payment" not in blocked and expected.payments is not None \
             and got < expected.payments:
         found.append(Escape(

@@ -20,6 +20,7 @@ each in the run's ledger (`harness.started`), which the report lists.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from common.errors import EnvironmentProblem, GoliveError
 from harness.config import Profile
 from harness.record import Outcome, PopulationSection, RunRecord, StageResult, now
 from harness.safety import redact, reveal
+from harness.sections import OutboundSection, Replayed
 from harness.stages import billing, comparing, data, lockdown, marker
 from harness.stages.context import StageContext, StageFn
 from harness.stages.quarantine import quarantine
@@ -83,10 +85,10 @@ class Prepared:
     reused: bool = False
     _ctx: StageContext | None = field(default=None, repr=False)
 
-    def outbound(self) -> dict[str, Any]:
-        """What the sinks caught so far (also written to ``record.extras["outbound"]``)."""
+    def outbound(self) -> OutboundSection:
+        """What the sinks caught so far (also written to ``record.outbound``)."""
         if self._ctx is None:
-            return dict(self.record.extras.get("outbound") or {})
+            return self.record.outbound or OutboundSection()
         return lockdown.refresh(self._ctx)
 
     def close(self, how: str = ENDED) -> None:
@@ -136,7 +138,7 @@ def prepare(
                          {s.name: s.evidence for s in record.stages if s.name in STAGE_NAMES},
                          outbound=lockdown.captures(ctx) if ctx.sinks else None,
                          run_id=record.run_id,
-                         sections={"sanitize": record.extras.get("sanitize")},
+                         sanitize=record.sanitize,
                          population=record.population.to_dict() if record.population else None)
     except BaseException as exc:
         how = ("stopped after the run was interrupted" if isinstance(exc, KeyboardInterrupt)
@@ -263,9 +265,10 @@ def _reuse(ctx: StageContext, found: dict[str, Any], begin: StageDone, done: Sta
             name=name, outcome=Outcome.REUSED, started_at=now().isoformat(),
             evidence={"prepared_at": found.get("prepared_at"), **(evidence.get(name) or {})}))
     ctx.record.reused = True
-    sanitized = (found.get("sections") or {}).get("sanitize")
-    if isinstance(sanitized, dict):  # the scan of the preparation this run reuses
-        ctx.record.extras["sanitize"] = {**sanitized, "reused_from": found.get("prepared_at")}
+    sanitized = marker.sanitized(found)
+    if sanitized is not None:  # the scan of the preparation this run reuses
+        ctx.record.sanitize = dataclasses.replace(sanitized,
+                                                  reused_from=found.get("prepared_at"))
     ctx.record.notes.append(
         f"--golive-reuse: staging was prepared at {found.get('prepared_at')} for backup "
         f"sha256 {str(found.get('backup_sha256'))[:16]}…, release {found.get('release')}, "
@@ -276,12 +279,12 @@ def _reuse(ctx: StageContext, found: dict[str, Any], begin: StageDone, done: Sta
     kept = found.get("outbound")
     if ctx.sinks and isinstance(kept, dict):
         section = lockdown.replay(ctx, kept, found.get("prepared_at"), found.get("run_id"))
-        replayed = section["replayed"]
+        replayed = section.replayed or Replayed(None, None)
         ctx.record.notes.append(
             f"--golive-reuse: what the sinks received during the preparation at "
             f"{found.get('prepared_at')} (run {found.get('run_id')}) is replayed as this run's "
-            f"evidence of what the bill run sent: {replayed['mail']} email(s), "
-            f"{replayed['http']} provisioning call(s), {replayed['payment']} payment "
+            f"evidence of what the bill run sent: {replayed.mail} email(s), "
+            f"{replayed.http} provisioning call(s), {replayed.payment} payment "
             "attempt(s); this run's sinks are live for anything the scenarios send")
     ctx.record.stages.sort(key=lambda s: _order(s.name))
     return Prepared(target=ctx.target, record=ctx.record, bill_run=latest,

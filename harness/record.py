@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from common.redaction import redact_data
+from harness.sections import OutboundSection, PreflightSection, ReportSection, SanitizeSection
 from harness.signoff.model import HistoryComparison, SignoffRecord
 
 SCHEMA_VERSION = 1
@@ -360,7 +361,10 @@ class RunRecord:
     gate: list[GateRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: list[Stopped] = field(default_factory=list)  # what golive started and stopped
-    extras: dict[str, Any] = field(default_factory=dict)  # sanitize, outbound, … sections
+    sanitize: SanitizeSection | None = None  # what sanitizing did, what the scan found
+    outbound: OutboundSection | None = None  # lock-down: sinks, captures, escapes
+    preflight: PreflightSection | None = None  # what was checked before anything ran
+    report: ReportSection | None = None  # the title the reports were written with
     population: PopulationSection | None = None  # compared with production's baseline
     provenance: Provenance | None = None
     shard: ShardInfo | None = None  # this run is one shard of a sharded run
@@ -403,9 +407,11 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        sections = _sections(data)
         return cls(
             **{
-                **data,
+                **{k: v for k, v in data.items() if k != "extras"},
+                **sections,
                 "status": RunStatus(data["status"]),
                 "verdict": Verdict(data["verdict"]),
                 "stages": [
@@ -441,6 +447,26 @@ class RunRecord:
     def passed(self) -> bool:
         """True only for a complete run the gate declared GO."""
         return self.status is RunStatus.COMPLETE and self.verdict is Verdict.GO
+
+
+def _sections(data: dict[str, Any]) -> dict[str, Any]:
+    """The typed sections of a serialised record; an older record kept them under
+    ``extras`` (a top-level one wins when both are there)."""
+    legacy = data.get("extras")
+    legacy = legacy if isinstance(legacy, dict) else {}
+
+    def part(name: str) -> dict[str, Any] | None:
+        value = data[name] if name in data else legacy.get(name)
+        return value if isinstance(value, dict) else None
+
+    sanitize, outbound = part("sanitize"), part("outbound")
+    preflight, report = part("preflight"), part("report")
+    return {
+        "sanitize": SanitizeSection.from_dict(sanitize) if sanitize is not None else None,
+        "outbound": OutboundSection.from_dict(outbound) if outbound is not None else None,
+        "preflight": PreflightSection.from_dict(preflight) if preflight is not None else None,
+        "report": ReportSection.from_dict(report) if report is not None else None,
+    }
 
 
 def scenario_to_dict(result: ScenarioResult) -> dict[str, Any]:

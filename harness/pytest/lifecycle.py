@@ -73,6 +73,7 @@ from harness.record import (
 from harness.reports import write_reports
 from harness.reports.latest import foreign_latest
 from harness.reports.verdict import verdict_line
+from harness.sections import PreflightSection
 from harness.signoff.acts import rules_of
 from harness.staging_lock import StagingLock
 from harness.started import LEDGER_FILE, Ledger, close_target, read_ledger, summary
@@ -148,7 +149,7 @@ class Run:
         # the gate's and sign-off's rules travel with the record: the report names the
         # roles that must sign and the severities that block before anyone acts on the run
         self.record.signoff.rules = rules_of(self.profile)
-        self.record.extras["preflight"] = checked
+        self.record.preflight = PreflightSection.from_dict(checked)
         # every output says NO-GO / running from now on, and latest shows this run
         write_reports(self.record, self.run_dir, self.profile.report.title,
                       self.run_dir.parent / "latest")
@@ -210,9 +211,8 @@ class Run:
         started = time.perf_counter()
         try:
             needs = self.needs if self.needs is not None else read_needs(self.run_dir)
-            record.extras["preflight"] = {**(record.extras.get("preflight") or {}),
-                                          **preflight.machine(self.profile, needs,
-                                                              staging=not self.options.smoke)}
+            record.preflight = (record.preflight or PreflightSection()).updated(
+                preflight.machine(self.profile, needs, staging=not self.options.smoke))
         except GoliveError as exc:  # before the first stage: staging is untouched
             self._prepare_exit = exc.exit_code
             record.stages.append(StageResult(
@@ -247,7 +247,8 @@ class Run:
             started_at=prepared.started_at or (bill_run.started_at if bill_run else None),
         )
         return PreparedState(ok=True, bill_run=info,
-                             outbound=dict(record.extras.get("outbound") or {}))
+                             outbound=record.outbound.present()
+                             if record.outbound is not None else {})
 
     def _say(self, message: str) -> None:
         self.events.emit("message", text=message)

@@ -42,6 +42,7 @@ from harness.reports.tables import (
     trace_rows,
 )
 from harness.reports.xlsx import xlsx_bytes
+from harness.sections import ReportSection
 from harness.signoff.history import compare_with_previous
 
 __all__ = [
@@ -103,15 +104,13 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write every report of ``record`` into ``out_dir``; return name → path.
 
-    The title is kept in ``record.extras["report"]["title"]`` so a re-render
+    The title is kept in ``record.report.title`` so a re-render
     from run.json alone reproduces the page. ``latest_link`` (e.g.
     ``reports/latest``) is pointed at ``out_dir`` when given and golive's own
     (see `harness.reports.latest`); when it is not, a note in the record says so.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = record.extras.setdefault("report", {})
-    if isinstance(report, dict):
-        report["title"] = title
+    record.report = ReportSection(title)
     record.history = compare_with_previous(record, out_dir.parent)
     foreign = foreign_latest(latest_link) if latest_link is not None else None
     if foreign is not None and foreign not in record.notes:
@@ -189,7 +188,6 @@ def load_and_render(
     record = _load(run_json)
     if out_dir is not None:
         copy_evidence(run_json.parent, out_dir)
-    report = record.extras.get("report")
-    stored = report.get("title") if isinstance(report, dict) else None
-    chosen = title or (stored if isinstance(stored, str) else DEFAULT_TITLE)
+    stored = record.report.title if record.report is not None else None
+    chosen = title or stored or DEFAULT_TITLE
     return write_reports(record, out_dir or run_json.parent, chosen)

@@ -173,59 +173,57 @@ def _expected(data: object) -> list[tuple[str, str]] | None:
 
 def _outbound(record: RunRecord) -> dict[str, Any] | None:
     """The "Outbound traffic" section: redirections (hosts only), escapes, captures."""
-    data = record.extras.get("outbound")
-    if not isinstance(data, dict):
+    data = record.outbound
+    if data is None:
         return None
-    redirected = _dict(data.get("redirected"))
-    mails = _rows(data.get("mail"))
+    mails = data.mail or []
     return {
-        "sinks": {k: address(str(v)) for k, v in (data.get("sinks") or {}).items()},
+        "sinks": {k: address(v) for k, v in data.sinks.items()},
         "redirections": [(name, address(str(r.get("from", ""))), address(str(r.get("to", ""))))
-                         for name, r in sorted(redirected.items()) if isinstance(r, dict)],
-        "escaped": [str(e) for e in data.get("escaped") or []],
-        "checked": "escaped" in data,
-        "expected": _expected(data.get("expected")),
-        "blocked": [str(b) for b in _dict(data.get("expected")).get("blocked") or []],
+                         for name, r in sorted(data.redirected.items())],
+        "escaped": list(data.escaped or []),
+        "checked": data.escaped is not None,
+        "expected": _expected(data.expected),
+        "blocked": [str(b) for b in _dict(data.expected).get("blocked") or []],
         "channels": [(name, str(c.get("method", "")), str(c.get("to") or c.get("blocked_by")
                                                            or ", ".join(c.get("endpoints") or [])),
                       str(c.get("sends") or "not said: compared where the target reports it"),
                       str(c.get("read_back") or "read back from the target"))
-                     for name, c in sorted(_dict(data.get("channels")).items())
-                     if isinstance(c, dict)],
+                     for name, c in sorted(data.channels.items())],
         "mail_count": len(mails),
         "mails": [{"to": ", ".join(_masked(str(t)) for t in m.get("recipients") or []),
                    "subject": str(m.get("subject", "")), "size": m.get("size", 0)}
                   for m in mails[:MAIL_ROWS]],
-        "sinks_calls": [("provisioning (HTTP sink)", _calls(_rows(data.get("http")))),
-                        ("payment sandbox", _calls(_rows(data.get("payment"))))],
-        "replayed": _dict(data.get("replayed")) or None,
+        "sinks_calls": [("provisioning (HTTP sink)", _calls(data.http or [])),
+                        ("payment sandbox", _calls(data.payment or []))],
+        "replayed": data.replayed,
     }
 
 
 def _sanitize(record: RunRecord) -> dict[str, Any] | None:
     """The "Sanitizing" section: rules, rows per table, time, scan counts per detector."""
-    data = record.extras.get("sanitize")
-    if not isinstance(data, dict):
+    data = record.sanitize
+    if data is None:
         return None
-    scan = _dict(data.get("scan"))
+    scan = data.scan or {}
     findings = _rows(scan.get("findings"))
     per_detector: dict[str, int] = {}
     for f in findings:
         name = str(f.get("detector", "?"))
         per_detector[name] = per_detector.get(name, 0) + int(f.get("count", 0) or 0)
     return {
-        "enabled": bool(data.get("enabled")),
-        "mode": data.get("mode"),
-        "rules": data.get("rules"),
-        "scripts": [str(p) for p in data.get("scripts") or []],
-        "tables": _rows(data.get("tables")),
-        "seconds": float(data.get("seconds") or 0.0),
+        "enabled": data.enabled,
+        "mode": data.mode,
+        "rules": data.rules,
+        "scripts": list(data.scripts),
+        "tables": data.tables,
+        "seconds": data.seconds,
         "scanned": bool(scan),
-        "clean": bool(scan.get("clean")) and not data.get("residue"),
+        "clean": bool(scan.get("clean")) and not data.residue,
         "findings": [{"table": f.get("table"), "column": f.get("column"),
                       "detector": f.get("detector"), "count": f.get("count")} for f in findings],
         "per_detector": sorted(per_detector.items()),
-        "residue": [str(r) for r in data.get("residue") or []],
+        "residue": list(data.residue or []),
     }
 
 

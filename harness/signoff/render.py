@@ -149,9 +149,7 @@ def signatures_html(views: list[SignatureView], required: list[str]) -> str:
 
 
 def _title(record: RunRecord) -> str:
-    report: Any = record.extras.get("report")
-    title = report.get("title") if isinstance(report, dict) else None
-    return title if isinstance(title, str) else "Release sign-off"
+    return record.report.title if record.report is not None else "Release sign-off"
 
 
 def intact(run_dir: Path, ledger: Ledger) -> list[str]:

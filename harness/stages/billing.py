@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.record import Outcome
 from harness.safety import safe_dsn
+from harness.sections import CAPTURE_KINDS
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed, identity
 from harness.stages.lockdown import escaped, refresh
@@ -83,10 +84,9 @@ def bill_run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     if ctx.sinks or ctx.payment is not None:
         section = refresh(ctx)
         left = escaped(ctx.target)
-        section["escaped"] = left
-        evidence["outbound"] = {"mail": len(section.get("mail", [])),
-                                "http": len(section.get("http", [])),
-                                "payment": len(section.get("payment", []))}
+        section.escaped = left
+        evidence["outbound"] = {kind: len(section.captured(kind) or [])
+                                for kind in CAPTURE_KINDS}
         if left:
             raise StageFailed(f"after the bill run, outbound points outside this machine: "
                               f"{', '.join(left)}", evidence)

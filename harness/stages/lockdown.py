@@ -9,8 +9,8 @@ variables, or "blocked by <rule>", a manual checklist item). Then the target's
 endpoints are read back: one whose host and port is not a sink has escaped, and
 lock-down fails before anything is billed. After the bill run, ``outbound_check``
 compares what the sinks received with what the run should have sent (see
-`harness.outbound`). Everything lands in ``record.extras["outbound"]``, whose
-shape is documented in `harness.outbound`. A target without the outbound
+`harness.outbound`). Everything lands in ``record.outbound`` (an
+`OutboundSection`, its parts documented in `harness.outbound`). A target without the outbound
 capability and a profile naming no channel cannot be locked down: the stage is
 SKIPPED, which the gate never passes.
 """
@@ -33,6 +33,7 @@ from harness.outbound import (
     unredirected,
 )
 from harness.record import Outcome
+from harness.sections import CAPTURE_KINDS, OutboundSection, Replayed
 from harness.sinks import HttpSink, SmtpSink
 from harness.stages import redirects
 from harness.stages.context import StageContext
@@ -45,12 +46,12 @@ __all__ = ["CAPTURES", "captures", "escaped", "lockdown", "outbound_check", "ref
 
 
 def _sinks(ctx: StageContext) -> dict[str, str]:
-    return dict((ctx.record.extras.get("outbound") or {}).get("sinks") or {})
+    return dict(ctx.record.outbound.sinks) if ctx.record.outbound is not None else {}
 
 
 def escaped(target: Target, sinks: dict[str, str] | None = None) -> list[str]:
     """Endpoints of ``target`` that point anywhere but a golive sink (``sinks``: name →
-    URL, as in ``extras["outbound"]["sinks"]``; without it, anywhere but this machine)."""
+    URL, as in ``record.outbound.sinks``; without it, anywhere but this machine)."""
     allowed = sink_addresses(sinks) if sinks else None
     found = []
     outbound = target.outbound  # none: the profile's channels were redirected another way
@@ -69,19 +70,19 @@ def _mail(message: dict[str, Any]) -> dict[str, Any]:
             "recipient_digests": [digest(r) for r in recipients]}
 
 
-def refresh(ctx: StageContext) -> dict[str, Any]:
-    """Write what the sinks caught so far into ``record.extras["outbound"]`` (after what a
-    reuse run replays from the preparation, see `replay`)."""
-    section: dict[str, Any] = dict(ctx.record.extras.get("outbound") or {})
+def refresh(ctx: StageContext) -> OutboundSection:
+    """Write what the sinks caught so far into ``record.outbound`` (after what a reuse
+    run replays from the preparation, see `replay`)."""
+    section = ctx.record.outbound or OutboundSection()
     replayed = ctx.replayed
     for sink in ctx.sinks:  # only what arrived since the last refresh is copied and masked
         kept = ctx.taken.setdefault(sink.kind, [])
         new = sink.captured(since=len(kept))
         kept += [_mail(m) for m in new] if isinstance(sink, SmtpSink) else new
-        section[sink.kind] = replayed.get(sink.kind, []) + kept
+        section.capture(sink.kind, replayed.get(sink.kind, []) + kept)
     if ctx.payment is not None:
-        section["payment"] = replayed.get("payment", []) + ctx.payment.captured()
-    ctx.record.extras["outbound"] = section
+        section.payment = replayed.get("payment", []) + ctx.payment.captured()
+    ctx.record.outbound = section
     return section
 
 
@@ -109,36 +110,41 @@ CAPTURES = ("mail", "http", "payment", "expected", "invoices")
 
 def captures(ctx: StageContext) -> dict[str, Any]:
     """What the sinks received while staging was prepared (after ``outbound_check``)."""
-    section = ctx.record.extras.get("outbound") or {}
-    return {key: section[key] for key in CAPTURES if key in section}
+    found = ctx.record.outbound.present() if ctx.record.outbound is not None else {}
+    return {key: found[key] for key in CAPTURES if key in found}
 
 
 def replay(ctx: StageContext, kept: dict[str, Any], prepared_at: str | None,
-           run_id: str | None) -> dict[str, Any]:
+           run_id: str | None) -> OutboundSection:
     """A reuse run bills nothing, so its fresh sinks receive nothing from the bill run:
     what the sinks of the preparation received (kept with the reuse marker) is put back
     as this run's evidence, marked as replayed, and anything this run's sinks receive
     (payments taken by scenarios) is added after it."""
     ctx.replayed = {key: list(kept.get(key) or []) for key in ("mail", "http", "payment")}
     section = refresh(ctx)
-    for key in ("expected", "invoices"):
-        if key in kept:
-            section[key] = kept[key]
-    section["replayed"] = {"prepared_at": prepared_at, "run_id": run_id,
-                           **{key: len(ctx.replayed[key]) for key in ctx.replayed}}
+    taken = OutboundSection.from_dict(kept)
+    if taken.expected is not None:
+        section.expected = taken.expected
+    if taken.invoices is not None:
+        section.invoices = taken.invoices
+    section.replayed = Replayed(prepared_at, run_id, mail=len(ctx.replayed["mail"]),
+                                http=len(ctx.replayed["http"]),
+                                payment=len(ctx.replayed["payment"]))
     return section
 
 
-def _record_escapes(ctx: StageContext, found: list[Escape]) -> dict[str, Any]:
+def _record_escapes(ctx: StageContext, found: list[Escape]) -> OutboundSection:
     """Add ``found`` to the section's ``escaped`` (sentences) and ``escapes`` (structured)."""
-    section: dict[str, Any] = ctx.record.extras.setdefault("outbound", {})
-    texts = list(section.get("escaped") or [])
-    details = list(section.get("escapes") or [])
+    if ctx.record.outbound is None:
+        ctx.record.outbound = OutboundSection()
+    section = ctx.record.outbound
+    texts = list(section.escaped or [])
+    details = list(section.escapes)
     for escape in found:
         if escape.text not in texts:
             texts.append(escape.text)
             details.append(escape.to_dict())
-    section["escaped"], section["escapes"] = texts, details
+    section.escaped, section.escapes = texts, details
     return section
 
 
@@ -209,13 +215,13 @@ def lockdown(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         done[name]["sends"] = channel.sends.describe() if channel.sends is not None else None
     sinks = {"smtp": smtp.url, "http": http.url,
              "payment": ctx.payment.url if ctx.payment is not None else http.url}
-    ctx.record.extras["outbound"] = {"sinks": sinks, "redirected": ctx.redirected,
-                                     "channels": done, "escaped": [], "escapes": []}
+    ctx.record.outbound = OutboundSection(sinks=sinks, redirected=ctx.redirected,
+                                          channels=done, escaped=[], escapes=[])
     found = unredirected(outbound.endpoints(), sink_addresses(sinks)) \
         if outbound is not None else []
     section = _record_escapes(ctx, found)
     evidence = {"redirected": ctx.redirected, "channels": done, "sinks": sinks,
-                "escaped": section["escaped"], "not_production": checked}
+                "escaped": section.escaped, "not_production": checked}
     if found:
         raise StageFailed("outbound still points outside golive's sinks: "
                           + "; ".join(e.text for e in found), evidence)
@@ -276,21 +282,19 @@ def outbound_check(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
     found = [Escape(e.kind, e.name, e.url, e.reason, "after the bill run") for e in found]
     found += shortfalls(want, section)
     section = _record_escapes(ctx, found)
-    section["expected"] = want.to_dict()
+    section.expected = want.to_dict()
     mails = outbound.invoice_mails(ctx.bill_run.id) \
         if ctx.bill_run is not None and outbound is not None else None
     if mails is not None:
         # whom each invoice should have gone to, as staging had it right after the bill
         # run (scenarios may change contacts later); masked and digested, never the address
-        section["invoices"] = [
+        section.invoices = [
             {"invoice": m.invoice, "account": m.account,
              "contact": mask_address(m.contact) if m.contact else None,
              "contact_digest": digest(m.contact) if m.contact else None}
             for m in mails]
     evidence = {"expected": want.to_dict(),
-                "captured": {"mail": len(section.get("mail") or []),
-                             "http": len(section.get("http") or []),
-                             "payment": len(section.get("payment") or [])},
+                "captured": {kind: len(section.captured(kind) or []) for kind in CAPTURE_KINDS},
                 "escaped": [e.text for e in found]}
     # FAILED without stopping: staging is billed and the scenarios still run (the event
     # log tells the same story), while the stage and "nothing escaped" rules say NO-GO.

@@ -24,6 +24,7 @@ from common.redaction import redact_data
 from harness.config import Profile
 from harness.record import now
 from harness.safety import safe_dsn
+from harness.sections import SanitizeSection
 
 
 def marker_path(profile: Profile) -> Path:
@@ -36,21 +37,29 @@ def clear(profile: Profile) -> None:
 
 def write(profile: Profile, key: dict[str, Any], stages: dict[str, Any],
           outbound: dict[str, Any] | None = None, run_id: str | None = None,
-          sections: dict[str, Any] | None = None,
+          sanitize: SanitizeSection | None = None,
           population: dict[str, Any] | None = None) -> Path:
-    """``outbound``: what the sinks caught, replayed by a reusing run; ``sections``:
-    run-record sections a reusing run needs as evidence (the sanitize scan);
+    """``outbound``: what the sinks caught, replayed by a reusing run; ``sanitize``: the
+    record's sanitize section, a reusing run's evidence of the scan (see `sanitized`);
     ``population``: the comparison made right after the bill run (a reused staging
     carries it, since comparing again would see what the scenarios wrote since)."""
     path = marker_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**key, "prepared_at": now().isoformat(), "run_id": run_id,
             "staging": safe_dsn(profile.environments.staging.dsn), "stages": stages,
-            "outbound": outbound, "sections": sections or {}, "population": population}
+            "outbound": outbound, "population": population,
+            "sections": {"sanitize": sanitize.to_dict() if sanitize is not None else None}}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(redact_data(data), indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def sanitized(found: dict[str, Any]) -> SanitizeSection | None:
+    """The sanitize section a marker ``found`` by `read` kept, or None."""
+    sections = found.get("sections")
+    kept = sections.get("sanitize") if isinstance(sections, dict) else None
+    return SanitizeSection.from_dict(kept) if isinstance(kept, dict) else None
 
 
 def read(profile: Profile) -> dict[str, Any] | None:

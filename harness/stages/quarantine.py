@@ -4,7 +4,7 @@ When preparation stops — a failure or an interrupt — after the restore began
 and before sanitizing finished (with sanitizing enabled), staging may hold
 production's raw personal data. The pipeline empties it before it reports the
 failure, and the report says so (the stage's error, the run's notes and
-``extras["sanitize"]["staging"]``):
+``record.sanitize.staging``):
 
 - **SQLite**: the database file and its journal/WAL files are deleted;
 - **PostgreSQL**: every table and partitioned table of every user schema is
@@ -29,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from common.dsn import Dsn
 from common.errors import GoliveError, redact
 from harness.safety import assert_distinct
+from harness.sections import SanitizeSection, StagingState
 from harness.stages.context import StageContext
 
 __all__ = ["empty_staging", "quarantine"]
@@ -94,7 +95,7 @@ def empty_staging(profile: Any) -> str:
 
 def quarantine(ctx: StageContext, stage: str) -> str:
     """After ``stage`` failed or was interrupted while staging may hold raw production
-    data: empty staging and record it (notes, ``extras["sanitize"]["staging"]``).
+    data: empty staging and record it (notes, ``record.sanitize.staging``).
     Returns the sentence for the stage's error."""
     try:
         ctx.target.close()  # no pooled connection may hold the file or a lock
@@ -105,8 +106,9 @@ def quarantine(ctx: StageContext, stage: str) -> str:
         said = (f"staging STILL HOLDS unsanitized production data: emptying it failed "
                 f"({reason}); empty or drop it by hand before anyone uses it")
         state = "not emptied"
-    section = ctx.record.extras.setdefault("sanitize", {"enabled": True})
-    section["staging"] = {"state": state, "said": said}
+    if ctx.record.sanitize is None:
+        ctx.record.sanitize = SanitizeSection(enabled=True)
+    ctx.record.sanitize.staging = StagingState(state, said)
     ctx.record.notes.append(f"The {stage} stage did not finish, so {said}.")
     ctx.raw_in_staging = state != "emptied"
     return said

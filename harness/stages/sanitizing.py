@@ -4,7 +4,7 @@ Order matters: a keyed-hash sample of the originals is taken *before* the
 rules run, so the scan afterwards can tell that an original survived without
 golive ever keeping a value. Vendor ``.sql`` scripts run as they are and are
 followed by the same scan (with the profile's ``sanitize.scan`` settings). The
-result goes to ``record.extras["sanitize"]``; residue there — and anything the
+result goes to ``record.sanitize``; residue there — and anything the
 scan could not read, which proves nothing — makes the gate say NO-GO (the
 stage itself ran, so it passes).
 """
@@ -17,6 +17,7 @@ from typing import Any
 from common.errors import GoliveError
 from harness.record import Outcome
 from harness.safety import assert_staging, reveal
+from harness.sections import SanitizeSection, TableRows
 from harness.stages.context import StageContext
 from sanitize.api import run_vendor_scripts, sanitize, scan, take_original_sample
 from sanitize.report import ScanResult
@@ -49,19 +50,18 @@ def run(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
         applied += result.rules_applied
     found = scan(url, section.scan, originals=originals)
     residue = _residue(found)
-    section_record = {
-        "enabled": True,
-        "mode": "vendor-sql" if scripts and rules is None else "rules",
-        "rules": str(section.rules) if section.rules else None,
-        "scripts": [str(p) for p in scripts],
-        "rules_applied": applied,
-        "tables": [{"table": t, "rows": n} for t, n in sorted(tables.items())],
-        "seconds": round(seconds, 3),
-        "originals_sampled": originals.to_dict() if originals is not None else None,
-        "scan": found.to_dict(),
-        "residue": residue,
-    }
-    ctx.record.extras["sanitize"] = section_record
+    ctx.record.sanitize = SanitizeSection(
+        enabled=True,
+        mode="vendor-sql" if scripts and rules is None else "rules",
+        rules=str(section.rules) if section.rules else None,
+        scripts=[str(p) for p in scripts],
+        rules_applied=applied,
+        tables=[TableRows(t, n) for t, n in sorted(tables.items())],
+        seconds=round(seconds, 3),
+        originals_sampled=originals.to_dict() if originals is not None else None,
+        scan=found.to_dict(),
+        residue=residue,
+    )
     evidence = {
         "rules_applied": applied,
         "rows_changed": sum(tables.values()),
@@ -83,11 +83,10 @@ def scan_only(ctx: StageContext) -> str:
         found = scan(url, section.scan)
     except GoliveError as exc:
         why = f"staging was not scanned: {exc.message}"
-        ctx.record.extras["sanitize"] = {"enabled": False, "scan": None, "residue": None,
-                                         "unscanned": why}
+        ctx.record.sanitize = SanitizeSection(enabled=False, unscanned=why)
         return why
-    ctx.record.extras["sanitize"] = {"enabled": False, "scan": found.to_dict(),
-                                     "residue": _residue(found)}
+    ctx.record.sanitize = SanitizeSection(enabled=False, scan=found.to_dict(),
+                                          residue=_residue(found))
     return _verdict(found)
 
 

@@ -16,13 +16,13 @@ def test_hardcoded_mail_host_escapes_and_is_no_go(
     run = run_release("1.1-mail-hardcoded-host")
     assert run.verdict == "NO-GO", run.output
     assert run.exit_code == 1, run.output
-    outbound = run.record["extras"]["outbound"]
+    outbound = run.record["outbound"]
     escaped = outbound["escaped"]
     assert any("invoice email(s) of bill run #" in e and "never reached the SMTP sink" in e
                for e in escaped), escaped
     assert [d["kind"] for d in outbound["escapes"]] == ["mail"], outbound["escapes"]
     assert outbound["expected"]["invoices"] > 0
-    assert outbound.get("mail", []) == []
+    assert (outbound.get("mail") or []) == []
     gate = {g["name"]: g for g in run.record["gate"]}
     assert not gate["nothing escaped the sinks"]["passed"]
     assert "never reached the SMTP sink" in gate["nothing escaped the sinks"]["detail"]

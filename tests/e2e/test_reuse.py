@@ -42,7 +42,7 @@ def test_a_reuse_run_of_prepared_staging_reaches_go(e2e_base: Path) -> None:
     stages = {s["name"]: s["outcome"] for s in record["stages"]}
     assert stages.pop("lockdown") == "passed"  # this run's own sinks
     assert set(stages.values()) == {"reused"}, stages
-    outbound = record["extras"]["outbound"]
+    outbound = record["outbound"]
     replayed = outbound["replayed"]
     assert replayed["run_id"] == preparation["run_id"]
     assert replayed["mail"] > 0 and replayed["http"] > 0, replayed

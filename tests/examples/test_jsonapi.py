@@ -100,8 +100,8 @@ def test_golive_run_with_the_http_adapter_is_go_and_payments_not_applicable(
     coverage = {c["item_id"]: c["coverage"] for c in run["checklist"]}
     assert coverage["CF-PAY-01"] == "uncovered" and coverage["CF-LOCK-01"] == "verified"
     # three invoices, three e-mails, all caught by golive's SMTP sink
-    assert len(run["extras"]["outbound"]["mail"]) == 3
-    assert run["extras"]["outbound"]["redirected"]["mail"]["from"] == \
+    assert len(run["outbound"]["mail"]) == 3
+    assert run["outbound"]["redirected"]["mail"]["from"] == \
         "smtp://mail.tallybill.example:25"
     # accounts by key, with the name staging shows: two accounts share "Alex Kim"
     checks = {(a["account"], a["name"], a["label"]) for a in run["accounts"]}

@@ -14,6 +14,7 @@ from harness.record import (
     StageResult,
     StepResult,
 )
+from harness.sections import OutboundSection, SanitizeSection
 
 RUN_DAY = "2026-11-03"
 
@@ -100,8 +101,8 @@ def good_record() -> RunRecord:
                     {"transactions": 812}),
     ]
     # the evidence of the two safety rules, as the sanitize and lock-down stages write it
-    record.extras["sanitize"] = {"enabled": True, "residue": []}
-    record.extras["outbound"] = {"sinks": {"smtp": "smtp://127.0.0.1:2525"}, "escaped": []}
+    record.sanitize = SanitizeSection(enabled=True, residue=[])
+    record.outbound = OutboundSection(sinks={"smtp": "smtp://127.0.0.1:2525"}, escaped=[])
     record.scenarios = [
         scenario("bob smith balance", ["CF-BILL-01"]),
         scenario("jane doe pool", ["CF-BILL-01"]),

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.record import Outcome, RunRecord, StageResult
+from harness.sections import OutboundSection, SanitizeSection
 from harness.targets.loader import open_target
 
 PROFILE = """\
@@ -238,8 +239,8 @@ def stub_pipeline(monkeypatch: pytest.MonkeyPatch, calls: Path, fail: Exception 
             record.stages.append(stage)
             on_stage(stage)
         # the evidence the gate's safety rules read, as the real stages write it
-        record.extras["sanitize"] = {"enabled": True, "residue": []}
-        record.extras["outbound"] = {"sinks": {}, "escaped": []}
+        record.sanitize = SanitizeSection(enabled=True, residue=[])
+        record.outbound = OutboundSection(escaped=[])
         return Prepared(StubBillRun(7, profile.bill_run.date, started), started,
                         open_target(profile))
 

@@ -87,8 +87,8 @@ def hostile_record() -> RunRecord:
                    error=f"AssertionError: subject {ticket} {XSS[7]}",
                    attachments=[Attachment("mail", f"mail {mail}", text=f"a***: {mail}")]),
     ], error=f"AssertionError: subject {ticket}")
-    record.extras["outbound"]["mail"] = [{"recipients": ["a***@example.com"],
-                                          "subject": mail, "size": 10}]
+    assert record.outbound is not None
+    record.outbound.mail = [{"recipients": ["a***@example.com"], "subject": mail, "size": 10}]
     record.notes.append(f"note {XSS[6]}")
     record.signoff.rules = SignoffRules()
     gated(record)

@@ -25,6 +25,7 @@ from harness.outbound import Expected, shortfalls
 from harness.pipeline import prepare
 from harness.record import Outcome, RunRecord, ScenarioResult, new_run_id, now
 from harness.reports import render_html
+from harness.sections import OutboundSection
 from tests.furnish import furnish
 from tests.harness.test_watermark import DATA, SCHEMA
 
@@ -75,7 +76,8 @@ def test_a_silent_platform_redirected_per_channel_is_go_on_the_escape_rule(
     record = _record()
     prepared = prepare(profile, record)
     try:
-        sinks = record.extras["outbound"]["sinks"]
+        assert record.outbound is not None
+        sinks = record.outbound.sinks
         stages = {s.name: s for s in record.stages}
         assert {n: s.outcome for n, s in stages.items()}["lockdown"] is Outcome.PASSED
         channels = stages["lockdown"].evidence["channels"]
@@ -141,10 +143,10 @@ def test_a_blocked_channel_is_a_critical_manual_item_a_person_confirms(tmp_path:
 def test_anything_sent_on_a_blocked_channel_is_an_escape() -> None:
     silent = Expected(7, invoices=3, provisioning=None, payments=0, mail=0,
                       blocked=("payment",))
-    assert shortfalls(silent, {"mail": [], "http": []}) == []
+    assert shortfalls(silent, OutboundSection(mail=[], http=[])) == []
     charged = Expected(7, invoices=3, provisioning=None, payments=2, mail=0,
                        blocked=("payment",))
-    found = shortfalls(charged, {"mail": [], "http": []})
+    found = shortfalls(charged, OutboundSection(mail=[], http=[]))
     assert [e.text for e in found] == [
         "payment payment channel: the platform reports 2 payment attempt(s) in bill run #7, "
         "but payment is not redirected to a golive sink (blocked by a rule): golive cannot "
@@ -152,7 +154,7 @@ def test_anything_sent_on_a_blocked_channel_is_an_escape() -> None:
     one_per_invoice = Expected(7, invoices=3, provisioning=None, payments=None, mail=3,
                                per_invoice=True)
     assert "3 invoice email(s) of bill run #7 never reached the SMTP sink" in shortfalls(
-        one_per_invoice, {"mail": []})[0].text
+        one_per_invoice, OutboundSection(mail=[]))[0].text
 
 
 def test_a_redirect_statement_that_changes_nothing_fails_lockdown(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from harness.record import (
     StepResult,
     Verdict,
 )
+from harness.sections import SanitizeSection
 from tests.harness.gate_records import ITEMS, RUN_DAY, Item, Manual, Rules, good_record, scenario
 
 TODAY = dt.date(2026, 11, 3)
@@ -76,19 +77,20 @@ def test_everything_passed_is_go_and_exit_0() -> None:
                                  "stage and section deleted"])
 def test_a_safety_rule_whose_evidence_is_missing_is_no_go(
         section: str, key: str, rule_name: str, how: str) -> None:
-    record = good_record()
+    data = good_record().to_dict()  # damaged as run.json could be, then read back
     if how == "section deleted":
-        del record.extras[section]
+        data[section] = None
     elif how == "key deleted":
-        del record.extras[section][key]
+        del data[section][key]
     elif how == "key renamed":
-        record.extras[section][key + "s"] = record.extras[section].pop(key)
+        data[section][key + "s"] = data[section].pop(key)
     elif how == "not a list":
-        record.extras[section][key] = None
+        data[section][key] = "accounts.email: 3 rows"
     else:
-        del record.extras[section]
+        data[section] = None
         stage = "sanitize" if section == "sanitize" else "lockdown"
-        record.stages = [s for s in record.stages if s.name != stage]
+        data["stages"] = [s for s in data["stages"] if s["name"] != stage]
+    record = RunRecord.from_dict(data)
     assert judge(record) is Verdict.NO_GO
     assert failing_rules(record) == [rule_name]
     assert rule(record, rule_name).detail.startswith("no evidence")
@@ -96,8 +98,8 @@ def test_a_safety_rule_whose_evidence_is_missing_is_no_go(
 
 def test_missing_evidence_names_the_stage_that_did_not_leave_it() -> None:
     record = good_record()
-    del record.extras["sanitize"]
-    del record.extras["outbound"]
+    record.sanitize = None
+    record.outbound = None
     record.stages[1].outcome = Outcome.FAILED
     record.stages[2].outcome = Outcome.NOT_RUN
     judge(record)
@@ -105,21 +107,21 @@ def test_missing_evidence_names_the_stage_that_did_not_leave_it() -> None:
     assert "the lockdown stage is not_run" in rule(record, "nothing escaped").detail
     record = good_record()
     record.stages = []
-    del record.extras["sanitize"]
+    record.sanitize = None
     judge(record)
     assert "no sanitize stage was recorded" in rule(record, "sanitize").detail
 
 
 def test_a_disabled_flag_without_the_stage_saying_so_is_not_evidence() -> None:
     record = good_record()
-    record.extras["sanitize"] = {"enabled": False}  # but the sanitize stage passed
+    record.sanitize = SanitizeSection(enabled=False)  # but the sanitize stage passed
     assert judge(record) is Verdict.NO_GO
     assert failing_rules(record) == ["sanitize scan clean"]
 
 
 def test_lockdown_disabled_by_the_profile_rules_out_no_escape() -> None:
     record = good_record()
-    del record.extras["outbound"]
+    record.outbound = None
     record.stages[2] = StageResult("lockdown", Outcome.SKIPPED,
                                    evidence={"enabled": False, "reason": "disabled"})
     assert judge(record) is Verdict.NO_GO
@@ -326,11 +328,13 @@ def test_missing_account_value_is_a_mismatch() -> None:
      ("outbound", "escaped", "nothing escaped the sinks")],
 )
 def test_residue_or_escapes_are_no_go(section: str, key: str, rule_name: str) -> None:
-    record = good_record()
-    record.extras[section] = {key: []}
+    data = good_record().to_dict()
+    data[section] = {key: []}
+    record = RunRecord.from_dict(data)
     assert judge(record) is Verdict.GO  # an empty list is a clean scan
     assert rule(record, rule_name).passed and not is_not_applicable(rule(record, rule_name))
-    record.extras[section] = {key: ["accounts.email: 3 rows"]}
+    data[section] = {key: ["accounts.email: 3 rows"]}
+    record = RunRecord.from_dict(data)
     assert judge(record) is Verdict.NO_GO
     assert failing_rules(record) == [rule_name]
     assert "accounts.email: 3 rows" in rule(record, rule_name).detail
@@ -446,13 +450,13 @@ def _with_sanitize_and_lockdown(sanitize: Outcome, lockdown: Outcome, enabled: b
         StageResult("lockdown", lockdown, evidence={"sinks": 2}),
     ]
     if not enabled:  # what the sanitize stage writes when the profile disables it
-        record.extras["sanitize"] = {"enabled": False}
+        record.sanitize = SanitizeSection(enabled=False)
     return record
 
 
 def test_sanitize_disabled_by_profile_is_excused_when_staging_was_locked_down() -> None:
     record = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
-    record.extras["sanitize"] = {"enabled": False, "scan": {"clean": True}, "residue": []}
+    record.sanitize = SanitizeSection(enabled=False, scan={"clean": True}, residue=[])
     assert judge(record) is Verdict.GO
     assert "not sanitized" in rule(record, "sanitize scan").detail
     assert "locked down instead" in rule(record, "stages").detail
@@ -493,7 +497,7 @@ def test_a_run_that_did_not_sanitize_is_never_better_off_than_one_that_did(
     unsanitized = _with_sanitize_and_lockdown(Outcome.SKIPPED, Outcome.PASSED, enabled=False)
     for record, enabled in ((sanitized, True), (unsanitized, False)):
         if residue is not None:
-            record.extras["sanitize"] = {"enabled": enabled, "scan": {}, "residue": residue}
+            record.sanitize = SanitizeSection(enabled=enabled, scan={}, residue=residue)
     assert _RANK[judge(unsanitized)] <= _RANK[judge(sanitized)]
     if residue is None:
         assert judge(unsanitized) is Verdict.NO_GO

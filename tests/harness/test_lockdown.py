@@ -17,6 +17,7 @@ import pytest
 from harness.config import Profile
 from harness.outbound import address
 from harness.record import Outcome, RunRecord
+from harness.sections import OutboundSection
 from harness.stages import lockdown
 from harness.stages.context import StageContext
 from harness.stages.data import StageFailed
@@ -127,13 +128,19 @@ def _bill_run(invoices: int) -> BillRunView:
                        accounts_billed=invoices, invoices=invoices, errors=0, total=Decimal(0))
 
 
+def _outbound(ctx: Any) -> OutboundSection:
+    section = ctx.record.outbound
+    assert isinstance(section, OutboundSection)
+    return section
+
+
 def test_lockdown_points_everything_at_the_sinks(make_ctx: Any) -> None:
     ctx = make_ctx(FakeTarget())
     outcome, evidence = lockdown.lockdown(ctx)
     assert outcome is Outcome.PASSED
-    section = ctx.record.extras["outbound"]
-    assert section["escaped"] == [] and section["escapes"] == []
-    sinks = {address(u) for u in section["sinks"].values()}
+    section = _outbound(ctx)
+    assert section.escaped == [] and section.escapes == []
+    sinks = {address(u) for u in section.sinks.values()}
     assert {address(u) for u in ctx.target.urls.values()} <= sinks
     assert evidence["redirected"]["mail"]["from"] == "smtp://smtp.mail.isp.example:587"
     assert "pw" not in str(evidence)
@@ -144,15 +151,15 @@ def test_an_endpoint_left_unredirected_fails_lockdown(make_ctx: Any) -> None:
     with pytest.raises(StageFailed) as failed:
         lockdown.lockdown(ctx)
     assert "provisioning:tv → http://prov.isp.example/tv" in str(failed.value)
-    section = ctx.record.extras["outbound"]
-    assert section["escapes"] == [{
+    section = _outbound(ctx)
+    assert section.escapes == [{
         "kind": "provisioning", "name": "provisioning:tv", "url": "http://prov.isp.example/tv",
         "reason": "points at prov.isp.example:80, which is not a golive sink",
         "when": "before the bill run"}]
-    assert section["escaped"] == [
+    assert section.escaped == [
         "provisioning provisioning:tv → http://prov.isp.example/tv: points at "
         "prov.isp.example:80, which is not a golive sink"]
-    assert failed.value.evidence["escaped"] == section["escaped"]
+    assert failed.value.evidence["escaped"] == section.escaped
 
 
 def _send(url: str, count: int) -> None:
@@ -170,20 +177,20 @@ def test_outbound_check_passes_when_the_sinks_got_everything(make_ctx: Any) -> N
     ctx = make_ctx(FakeTarget())
     lockdown.lockdown(ctx)
     ctx.bill_run = _bill_run(invoices=2)
-    _send(ctx.record.extras["outbound"]["sinks"]["smtp"], 2)
+    _send(_outbound(ctx).sinks["smtp"], 2)
     outcome, evidence = lockdown.outbound_check(ctx)
     assert outcome is Outcome.PASSED, evidence
-    section = ctx.record.extras["outbound"]
-    assert evidence["captured"]["mail"] == 2 and section["escaped"] == []
-    assert section["mail"][0]["recipients"] == ["P***@example.com"]
+    section = _outbound(ctx)
+    assert evidence["captured"]["mail"] == 2 and section.escaped == []
+    assert section.mail[0]["recipients"] == ["P***@example.com"]
     assert "Person0@example.com" not in str(ctx.record.to_json())
-    assert section["expected"] == {"bill_run": 7, "invoices": 2, "provisioning": 0,
+    assert section.expected == {"bill_run": 7, "invoices": 2, "provisioning": 0,
                                    "payments": 0, "mail": 2, "http": None,
                                    "per_invoice": True, "blocked": []}
     # whom each invoice should reach, taken now: masked and digested, matching the capture
-    assert section["invoices"][0]["contact"] == "P***@example.com"
-    assert section["invoices"][0]["contact_digest"] == section["mail"][0]["recipient_digests"][0]
-    assert section["invoices"][1]["contact_digest"] is None
+    assert section.invoices[0]["contact"] == "P***@example.com"
+    assert section.invoices[0]["contact_digest"] == section.mail[0]["recipient_digests"][0]
+    assert section.invoices[1]["contact_digest"] is None
 
 
 def test_each_refresh_has_every_mail_so_far_each_masked_once(make_ctx: Any) -> None:
@@ -193,28 +200,28 @@ def test_each_refresh_has_every_mail_so_far_each_masked_once(make_ctx: Any) -> N
     ctx = make_ctx(FakeTarget())
     lockdown.lockdown(ctx)
     ctx.replayed = {"mail": [{"subject": "replayed"}]}
-    smtp = ctx.record.extras["outbound"]["sinks"]["smtp"]
+    smtp = _outbound(ctx).sinks["smtp"]
     _send(smtp, 2)
-    first = lockdown.refresh(ctx)["mail"]
+    first = lockdown.refresh(ctx).mail
     _send(smtp, 3)
-    second = lockdown.refresh(ctx)["mail"]
+    second = lockdown.refresh(ctx).mail
     assert [m["subject"] for m in first] == ["replayed", "Your invoice INV-0",
                                              "Your invoice INV-1"]
     assert [m["subject"] for m in second] == ["replayed"] + [f"Your invoice INV-{n}"
                                                              for n in (0, 1, 0, 1, 2)]
     assert all(m["recipients"] == ["P***@example.com"] for m in second[1:])
     assert second[1] is first[1]  # taken once, not masked again
-    assert lockdown.refresh(ctx)["mail"] == second
+    assert lockdown.refresh(ctx).mail == second
 
 
 def test_mail_that_never_reached_the_sink_is_an_escape(make_ctx: Any) -> None:
     ctx = make_ctx(FakeTarget(sent=1))
     lockdown.lockdown(ctx)
     ctx.bill_run = _bill_run(invoices=3)
-    _send(ctx.record.extras["outbound"]["sinks"]["smtp"], 1)
+    _send(_outbound(ctx).sinks["smtp"], 1)
     outcome, evidence = lockdown.outbound_check(ctx)
     assert outcome is Outcome.FAILED
-    escaped = ctx.record.extras["outbound"]["escaped"]
+    escaped = _outbound(ctx).escaped
     assert escaped[0].startswith("mail invoice emails: 2 invoice email(s) of bill run #7 never "
                                  "reached the SMTP sink")
     assert escaped[1].startswith("provisioning provisioning requests: 1 provisioning request")

@@ -18,6 +18,7 @@ from harness.outbound import (
 )
 from harness.record import RunRecord
 from harness.reports import render_html
+from harness.sections import OutboundSection
 from harness.targets.views import OutboundEndpoint
 
 SINKS = {"smtp": "smtp://127.0.0.1:2525", "http": "http://127.0.0.1:8001",
@@ -55,7 +56,7 @@ def test_unredirected_names_every_endpoint_not_at_a_sink() -> None:
 
 
 def test_shortfalls_say_what_never_reached_which_sink() -> None:
-    section = {"sinks": SINKS, "mail": [{}] * 3, "http": [{}] * 2, "payment": [{}] * 4}
+    section = OutboundSection(sinks=SINKS, mail=[{}] * 3, http=[{}] * 2, payment=[{}] * 4)
     assert shortfalls(Expected(1, invoices=3, provisioning=2, payments=4, mail=3,
                                per_invoice=True), section) == []
     found = shortfalls(Expected(1, invoices=248, provisioning=5, payments=4, mail=248,
@@ -70,7 +71,7 @@ def test_shortfalls_say_what_never_reached_which_sink() -> None:
 
 def test_shortfalls_count_payments_on_the_http_sink_without_a_sandbox() -> None:
     shared = {**SINKS, "payment": SINKS["http"]}
-    section = {"sinks": shared, "mail": [], "http": [{}] * 3}
+    section = OutboundSection(sinks=shared, mail=[], http=[{}] * 3)
     assert shortfalls(Expected(2, invoices=0, provisioning=2, payments=1), section) == []
     found = shortfalls(Expected(2, invoices=0, provisioning=2, payments=2), section)
     assert len(found) == 1 and found[0].reason.startswith("1 provisioning request(s)")
@@ -88,9 +89,11 @@ def test_mask_digest_and_excerpt_keep_secrets_out() -> None:
     assert len(body_excerpt({"x": "y" * 500}, limit=50)) == 50
 
 
-def _record(**extras: object) -> RunRecord:
-    return RunRecord(run_id="r1", started_at="2026-11-01T00:00:00", profile="golive.yaml",
-                     target="demo", extras=dict(extras))
+def _record(**sections: object) -> RunRecord:
+    """A record whose sections are read from ``sections`` as run.json holds them."""
+    data = RunRecord(run_id="r1", started_at="2026-11-01T00:00:00", profile="golive.yaml",
+                     target="demo").to_dict()
+    return RunRecord.from_dict({**data, **sections})
 
 
 def test_report_renders_outbound_traffic_escaped() -> None:

@@ -3,6 +3,7 @@ config diff, a bill run through the demo's billing service, and stopping it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from harness.config import Profile, load_profile
 from harness.pipeline import STAGE_NAMES, PipelineError, prepare
 from harness.record import Outcome, RunRecord, new_run_id, now
 from harness.reports.html import render_html
+from harness.sections import StagingState
 from harness.stages import marker
 from harness.started import Ledger, read_ledger
 from harness.targets.base import require
@@ -112,7 +114,7 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert ev["sanitize"]["enabled"] is False  # disabled in this profile: scanned as it is
         assert ev["sanitize"]["reason"] == "sanitizing disabled in profile"
         assert ev["sanitize"]["scan"].startswith("residue")  # the demo holds personal data
-        assert record.extras["sanitize"]["residue"]
+        assert record.sanitize.residue
         redirected = ev["lockdown"]["redirected"]
         assert {"mail", "provisioning:voice", "payment:card:CardPay"} <= set(redirected)
         assert all("127.0.0.1" in r["to"] for r in redirected.values())
@@ -146,7 +148,7 @@ def test_stages_run_in_order_with_evidence(root: Path) -> None:
         assert record.release == "1.1" and record.bill_run_date == "2026-11-01"
     finally:
         prepared.close()
-    outbound = record.extras["outbound"]
+    outbound = record.outbound.present()
     # every invoice email went to golive's SMTP sink, and nobody's address is in the record
     assert len(outbound["mail"]) == prepared.bill_run.invoices
     assert all(r.startswith(r[0] + "***@") for m in outbound["mail"] for r in m["recipients"])
@@ -181,7 +183,7 @@ def test_a_failing_middle_stage_leaves_later_stages_not_run(root: Path) -> None:
     assert not (root / "var" / "staging.db").exists()
     assert said in str(by_name["sanitize"].error)
     assert any(said in note for note in record.notes)
-    assert record.extras["sanitize"]["staging"] == {"state": "emptied", "said": said}
+    assert record.sanitize.staging == StagingState("emptied", said)
     assert (root / "var" / "production.db").exists()  # production is never emptied
 
 
@@ -234,13 +236,14 @@ def test_reuse_skips_a_prepared_staging_and_says_so(root: Path) -> None:
     assert set(outcomes.values()) == {Outcome.REUSED}
     assert any("was not restored, sanitized or billed again" in n for n in record.notes)
     # the sanitize evidence of the reused preparation comes along (the gate needs it)
-    reused_scan = dict(record.extras["sanitize"])
-    assert reused_scan.pop("reused_from") is not None
-    assert reused_scan == first_record.extras["sanitize"]
+    reused_scan = record.sanitize
+    assert reused_scan.reused_from is not None
+    assert dataclasses.replace(reused_scan, reused_from=None) == first_record.sanitize
+    assert reused_scan.residue is not None  # the scan came along: evidence for the gate
     assert count(root / "var/staging.db", "SELECT count(*) FROM bill_runs") == 1
 
     # what the sinks received while staging was prepared is replayed as this run's evidence
-    outbound = record.extras["outbound"]
+    outbound = record.outbound.present()
     assert outbound["replayed"]["mail"] == first_run.invoices == len(outbound["mail"])
     assert outbound["replayed"]["http"] == len(outbound["http"]) > 0
     assert outbound["expected"]["invoices"] == first_run.invoices
@@ -407,7 +410,7 @@ def test_staging_never_keeps_raw_production_data_when_sanitizing_stops(root: Pat
     assert not (root / "var" / "staging.db").exists()
     said = f"staging was emptied: its SQLite file {root / 'var' / 'staging.db'} was deleted"
     assert str(stage.error).endswith(said)
-    assert record.extras["sanitize"]["staging"]["state"] == "emptied"
+    assert record.sanitize.staging.state == "emptied"
     assert said in render_html(record)  # the sign-off report says it too
 
 
@@ -418,7 +421,7 @@ def test_a_run_that_stops_after_sanitizing_leaves_staging_as_it_is(root: Path) -
     with pytest.raises(KeyboardInterrupt):
         prepare(profile, record, progress=interrupt_at("lockdown"))
     assert (root / "var" / "staging.db").exists()  # sanitized: nothing to hide
-    assert "staging" not in record.extras["sanitize"]
+    assert record.sanitize.staging is None
     assert count(root / "var" / "staging.db", "SELECT count(*) FROM contacts "
                                               "WHERE email <> 'x@example.com'") == 0
 
@@ -500,5 +503,5 @@ def test_staging_that_cannot_be_emptied_is_said_to_hold_raw_data(root: Path,
     said = quarantine(ctx, "sanitize")
     assert said.startswith("staging STILL HOLDS unsanitized production data: emptying it "
                            "failed (permission denied")
-    assert record.extras["sanitize"]["staging"]["state"] == "not emptied"
+    assert record.sanitize.staging.state == "not emptied"
     assert any("STILL HOLDS" in note for note in record.notes)

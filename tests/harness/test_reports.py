@@ -26,6 +26,7 @@ from harness.record import (
 )
 from harness.reports import ReportError, load_and_render, render_html, write_reports
 from harness.reports.defects import COLUMNS, render_defects
+from harness.sections import OutboundSection, Replayed
 from tests.harness.gate_records import ITEMS, Rules, good_record, scenario
 
 TODAY = dt.date(2026, 11, 3)
@@ -387,11 +388,10 @@ def test_a_record_without_stopped_list_still_loads() -> None:
 
 def test_replayed_captures_are_marked_in_the_report(tmp_path: Path) -> None:
     record = good_record()
-    record.extras["outbound"] = {
-        "sinks": {"smtp": "smtp://127.0.0.1:1"}, "redirected": {}, "escaped": [],
-        "mail": [{"recipients": ["a***@example.com"], "subject": "Invoice INV-1", "size": 9}],
-        "replayed": {"prepared_at": "2026-12-01T09:00:00+00:00", "run_id": "RUN-PREP",
-                     "mail": 1, "http": 0, "payment": 0}}
+    record.outbound = OutboundSection(
+        sinks={"smtp": "smtp://127.0.0.1:1"}, escaped=[],
+        mail=[{"recipients": ["a***@example.com"], "subject": "Invoice INV-1", "size": 9}],
+        replayed=Replayed("2026-12-01T09:00:00+00:00", "RUN-PREP", mail=1))
     html = render_html(gated(record))
     replayed = html[html.index('id="replayed"'):]
     replayed = replayed[:replayed.index("</p>")]

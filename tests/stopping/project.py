@@ -297,7 +297,7 @@ def assert_nothing_running(run: Run, run_dir: Path) -> None:
     assert not run.billing_service_running(), "the billing service still runs"
     assert not list((run.project / "demo-home").glob("service-*.pid")), "a pidfile was left"
     record = json.loads((run_dir / "run.json").read_text())
-    sinks = ((record.get("extras") or {}).get("outbound") or {}).get("sinks") or {}
+    sinks = (record.get("outbound") or {}).get("sinks") or {}
     urls = [u for u in sinks.values() if isinstance(u, str)]
     urls += [s["what"].split()[-1] for s in record.get("stopped", []) if "://" in s["what"]]
     assert not [u for u in urls if port_open(u)], urls
