@@ -17,6 +17,7 @@ from harness.config import load_profile
 from harness.merge import MergeError, merge_shards
 from harness.record import Outcome, RunRecord, StageResult, Verdict
 from harness.reports.verdict import verdict_line
+from harness.sections import OutboundSection, ReportSection, SanitizeSection
 from harness.shard import ShardError, owner, parse_shard
 from tests.harness.plugin_project import PASSING, stub_pipeline, write_project
 
@@ -145,6 +146,36 @@ def shard_record(index: int, total: int = 2, **changes: object) -> RunRecord:
     for key, value in changes.items():
         setattr(record, key, value)
     return record
+
+
+def test_a_merge_keeps_every_shards_residue_and_escapes(pytester: pytest.Pytester,
+                                                      project: Path) -> None:
+    def shard(index: int, residue: list[str] | None, escaped: list[str]) -> RunRecord:
+        return shard_record(index, sanitize=SanitizeSection(enabled=True, mode="rules",
+                                                            residue=residue),
+                            outbound=OutboundSection(sinks={"smtp": f"smtp://127.0.0.1:{index}"},
+                                                     escaped=escaped),
+                            report=ReportSection(f"title of shard {index}"))
+
+    together = merged(project, [shard(2, ["notes.body: email × 1"], ["mail m: away"]),
+                                shard(1, [], [])])
+    assert together.sanitize == SanitizeSection(enabled=True, mode="rules",
+                                                residue=["shard 2: notes.body: email × 1"])
+    assert together.outbound is not None
+    assert together.outbound.escaped == ["shard 2: mail m: away"]
+    assert together.outbound.sinks == {"smtp": "smtp://127.0.0.1:1"}  # shard 1's captures
+    assert together.report == ReportSection("title of shard 1")
+    failing = {g.name: g.detail for g in together.gate if not g.passed}
+    assert "shard 2: notes.body" in failing["sanitize scan clean"]
+    assert "shard 2: mail m: away" in failing["nothing escaped the sinks"]
+    # a shard without a scan, or without the outbound section, leaves no evidence at all
+    unscanned = merged(project, [shard(1, [], []), shard(2, None, [])])
+    assert unscanned.sanitize is not None and unscanned.sanitize.residue is None
+    no_outbound = merged(project, [shard(1, [], []), shard_record(2)])
+    assert no_outbound.outbound is None and no_outbound.sanitize is None
+    for record in (unscanned, no_outbound):
+        assert next(g for g in record.gate if g.name == "sanitize scan clean").detail \
+            .startswith("no evidence")
 
 
 @pytest.mark.parametrize(("second", "why"), [
