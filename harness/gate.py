@@ -296,6 +296,9 @@ def _rule_sanitize(record: RunRecord) -> GateRule:
     if not isinstance(found, list):
         if disabled:
             why = section.get("unscanned") if isinstance(section, dict) else None
+            attested = section.get("attested") if isinstance(section, dict) else None
+            if why and attested:  # the profile names who removed the data: shown as such
+                return GateRule(name, True, f"attested, not scanned: {attested} ({why})")
             return GateRule(name, False, f"{_UNSCANNED} ({why})" if why else _UNSCANNED)
         return _no_evidence(name, "sanitize scan", "sanitize", stage)
     items = [str(x) for x in found]

@@ -33,6 +33,7 @@ from harness.gate import decide
 from harness.provenance import collect, digest_files
 from harness.record import (
     Outcome,
+    PopulationSection,
     RunRecord,
     RunStatus,
     ScenarioResult,
@@ -192,6 +193,13 @@ def _by_index(records: Sequence[RunRecord]) -> dict[int, str]:
     return {r.shard.index: r.run_id for r in records if r.shard}
 
 
+def _population(records: list[RunRecord]) -> PopulationSection | None:
+    """Every shard compared its own staging with production: the merged run shows the
+    worst comparison (the most differences beyond tolerance), never a kinder one."""
+    found = [r.population for r in records if r.population is not None]
+    return max(found, key=lambda p: p.beyond - p.threshold) if found else None
+
+
 def _sanitize(records: Sequence[RunRecord]) -> dict[str, Any] | None:
     """Shard 1's section with every shard's residue: residue anywhere blocks. A shard
     without the section leaves none (the gate then says there is no evidence)."""
@@ -263,6 +271,7 @@ def merge_shards(records: Sequence[RunRecord], profile: Profile, checklists: Che
     for key, value in (("sanitize", _sanitize(records)), ("outbound", _outbound(records))):
         if value is not None:
             merged.extras[key] = value
+    merged.population = _population(records)
     report = first.extras.get("report")
     if isinstance(report, dict):
         merged.extras["report"] = dict(report)

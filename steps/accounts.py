@@ -178,7 +178,8 @@ def matches_checklist(golive: GoliveContext, subject: Subject) -> None:
         except AssertionError as exc:
             failures.append(str(exc))
     assert production or written, f"{subject.label} has no expectations in the checklist"
-    assert not failures, "\n".join(failures)
+    if failures:  # raised, not asserted: the report shows the failures alone
+        raise AssertionError("\n".join(failures))
 
 
 @then("every account golive accounts pick chose bills as production did")
@@ -194,7 +195,8 @@ def picked_accounts(golive: GoliveContext) -> None:
             matches_checklist(golive, diverse_account(golive, account_id))
         except AssertionError as exc:
             failures.append(str(exc))
-    assert not failures, "\n".join(failures)
+    if failures:  # raised, not asserted: the report shows the failures alone
+        raise AssertionError("\n".join(failures))
 
 
 @then(parsers.parse('its balance is "{amount}"'))
@@ -240,4 +242,5 @@ def next_bill_dates_table(
                   got)
         except AssertionError as exc:
             failures.append(str(exc))
-    assert not failures, "\n".join(failures)
+    if failures:  # raised, not asserted: the report shows the failures alone
+        raise AssertionError("\n".join(failures))
