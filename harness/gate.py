@@ -199,7 +199,8 @@ def _rule_accounts(record: RunRecord, rules: GateRulesLike) -> GateRule:
         return GateRule(name, True, f"{NOT_APPLICABLE}: no account checks recorded")
     bad = [c for c in record.accounts if _mismatch(c, tolerance)]
     if bad:
-        listed = [f"{c.account} {c.check}: expected {c.expected}, got {c.actual}" for c in bad]
+        listed = [f"{f'{c.label} ({c.account})' if c.label else c.account} {c.check}: "
+                  f"expected {c.expected}, got {c.actual}" for c in bad]
         return GateRule(name, False, f"beyond tolerance {tolerance}: {_names(listed)}")
     accounts = len({c.account for c in record.accounts})
     return GateRule(name, True, f"{accounts} account(s) within tolerance {tolerance}")
