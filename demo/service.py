@@ -271,11 +271,13 @@ def request_bill_run(url: str, run_date: dt.date, timeout: float = 600.0) -> Req
         try:
             return _wait(engine, url, current.info, request_id, timeout)
         except KeyboardInterrupt:  # the caller gave up: a later service must not run it
-            # the interrupt may have hit a read mid-statement, its connection still holding a
-            # lock: drop every pooled connection, then cancel on a fresh one
-            engine.dispose()
-            _cancel(engine, request_id, "the caller was interrupted before it ran")
-            raise
+            pass
+        # the interrupt may have hit a read mid-statement: only once the except block has let
+        # go of its traceback is that cursor (and its SQLite read lock) freed; then drop every
+        # pooled connection and cancel on a fresh one
+        engine.dispose()
+        _cancel(engine, request_id, "the caller was interrupted before it ran")
+        raise KeyboardInterrupt
     finally:
         engine.dispose()
 

@@ -292,6 +292,20 @@ class Sanitize(_Section):
     scripts: list[ProjectPath] = Field(default_factory=list)  # vendor UPDATE scripts (.sql)
     scan: ScanSettings = Field(default_factory=ScanSettings)  # allowlists, exclusions, schemas
     salt: SecretStr | None = None
+    # sanitizing disabled on a platform golive cannot scan (an HTTP API): who removed the
+    # personal data instead, and how. Shown as attested, not proved; without it such a
+    # run is NO-GO, since nothing shows staging holds no personal data.
+    attested: str | None = None
+
+    @model_validator(mode="after")
+    def _attested_only_when_disabled(self) -> Sanitize:
+        if self.attested is not None:
+            if not self.attested.strip():
+                raise ValueError("attested: say who removed the personal data and how")
+            if self.enabled:
+                raise ValueError("attested is for a platform golive does not sanitize: golive "
+                                 "sanitizes here (enabled: true), so its scan decides")
+        return self
 
     def secret(self) -> str | None:
         return self.salt.get_secret_value() if self.salt is not None else None

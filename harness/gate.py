@@ -199,7 +199,8 @@ def _rule_accounts(record: RunRecord, rules: GateRulesLike) -> GateRule:
         return GateRule(name, True, f"{NOT_APPLICABLE}: no account checks recorded")
     bad = [c for c in record.accounts if _mismatch(c, tolerance)]
     if bad:
-        listed = [f"{c.account} {c.check}: expected {c.expected}, got {c.actual}" for c in bad]
+        listed = [f"{f'{c.label} ({c.account})' if c.label else c.account} {c.check}: "
+                  f"expected {c.expected}, got {c.actual}" for c in bad]
         return GateRule(name, False, f"beyond tolerance {tolerance}: {_names(listed)}")
     accounts = len({c.account for c in record.accounts})
     return GateRule(name, True, f"{accounts} account(s) within tolerance {tolerance}")
@@ -295,6 +296,9 @@ def _rule_sanitize(record: RunRecord) -> GateRule:
     if found is None:
         if disabled:
             why = section.unscanned if section is not None else None
+            attested = section.attested if section is not None else None
+            if why and attested:  # the profile names who removed the data: shown as such
+                return GateRule(name, True, f"attested, not scanned: {attested} ({why})")
             return GateRule(name, False, f"{_UNSCANNED} ({why})" if why else _UNSCANNED)
         return _no_evidence(name, "sanitize scan", "sanitize", stage)
     items = [str(x) for x in found]

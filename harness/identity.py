@@ -21,6 +21,9 @@
   server and may be staging. Server addresses (``inet_server_addr()``) are
   recorded but never decide anything: over a socket they are NULL, and every
   alias of one server (127.0.0.1, 127.0.0.2) reports its own.
+- **A platform golive does not connect to** (an HTTP API behind an adapter):
+  the target reports its installation (`harness.targets.base.Installation`)
+  on each side; the same identifier means one system.
 - **Anything else**, or a probe that cannot be read (a pooler that moves
   statements between server connections, ``pg_locks`` revoked): identity
   cannot be established and the write is refused (`IdentityUnknown`, exit 2).
@@ -33,7 +36,7 @@ connect timeout, and read nothing but the catalogue.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +49,8 @@ from sqlalchemy.pool import NullPool
 from common.dsn import Dsn
 from common.errors import EnvironmentProblem, SafetyError, redact
 
-__all__ = ["CONNECT_TIMEOUT", "Identity", "IdentityUnknown", "compare"]
+__all__ = ["CONNECT_TIMEOUT", "Identity", "IdentityUnknown", "by_installation", "comparable",
+           "compare"]
 
 CONNECT_TIMEOUT = 10  # seconds: an unreachable server is refused, never waited on forever
 _LOCKS = text("SELECT database FROM pg_locks WHERE locktype = 'advisory' "
@@ -68,6 +72,35 @@ class Identity:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+def comparable(staging: Dsn, production: Dsn) -> bool:
+    """Whether `compare` can decide from the file system or the servers."""
+    return (staging.backend != production.backend
+            or (staging.sqlite is not None and production.sqlite is not None)
+            or staging.backend == "postgresql")
+
+
+def by_installation(staging: Dsn, production: Dsn, ask: Callable[[], tuple[str, str]]
+                    ) -> Identity:
+    """For a platform golive does not connect to itself: what the platform reports as
+    its installation on each side (`harness.targets.base.Installation`)."""
+    unknown = (f"cannot establish that {staging.masked} is not the production system "
+               f"{production.masked}")
+    try:
+        mine, theirs = ask()
+    except Exception as exc:  # the platform's own code: any failure means "cannot tell"
+        raise IdentityUnknown(f"{unknown}: asking the platform which installation each "
+                              f"side is failed: {type(exc).__name__}: {redact(str(exc))}"
+                              ) from None
+    if not mine.strip() or not theirs.strip():
+        raise IdentityUnknown(f"{unknown}: the platform did not say which installation "
+                              f"{'staging' if not mine.strip() else 'production'} is")
+    facts = {"staging_installation": mine, "production_installation": theirs}
+    if mine == theirs:
+        return Identity(True, f"the platform reports one installation ({mine}) on both", facts)
+    return Identity(False, f"the platform reports installation {mine} on staging and "
+                           f"{theirs} on production", facts)
+
+
 def compare(staging: Dsn, production: Dsn) -> Identity:
     """Whether ``staging`` and ``production`` are one database, decided as above."""
     if staging.backend != production.backend:
@@ -80,7 +113,8 @@ def compare(staging: Dsn, production: Dsn) -> Identity:
     raise IdentityUnknown(
         f"cannot establish that {staging.masked} is not the production database "
         f"{production.masked}: golive can compare SQLite files and PostgreSQL servers, not "
-        f"{staging.backend} databases, so it does not write there")
+        f"{staging.backend} databases, so it does not write there (an adapter can report "
+        f"its platform's installation: harness.targets.base.Installation)")
 
 
 def _files(staging: Dsn, production: Dsn) -> Identity:

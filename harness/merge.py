@@ -33,6 +33,7 @@ from harness.gate import decide
 from harness.provenance import collect, digest_files
 from harness.record import (
     Outcome,
+    PopulationSection,
     RunRecord,
     RunStatus,
     ScenarioResult,
@@ -193,6 +194,13 @@ def _by_index(records: Sequence[RunRecord]) -> dict[int, str]:
     return {r.shard.index: r.run_id for r in records if r.shard}
 
 
+def _population(records: Sequence[RunRecord]) -> PopulationSection | None:
+    """Every shard compared its own staging with production: the merged run shows the
+    worst comparison (the most differences beyond tolerance), never a kinder one."""
+    found = [r.population for r in records if r.population is not None]
+    return max(found, key=lambda p: p.beyond - p.threshold) if found else None
+
+
 def _sanitize(records: Sequence[RunRecord]) -> SanitizeSection | None:
     """Shard 1's section with every shard's residue: residue anywhere blocks. A shard
     without the section, or without a scan, leaves none (the gate then says there is no
@@ -259,6 +267,7 @@ def merge_shards(records: Sequence[RunRecord], profile: Profile, checklists: Che
     merged.sanitize = _sanitize(records)
     merged.outbound = _outbound(records)
     merged.report = dataclasses.replace(first.report) if first.report is not None else None
+    merged.population = _population(records)
     merged.signoff = SignoffRecord(rules=rules_of(profile))  # nobody signed the merged run
     compute_coverage(merged, list(checklists.items), dict(checklists.manual_results))
     if merged.mode == "smoke":

@@ -21,7 +21,7 @@ whoever attempts it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError
 from common.dsn import Dsn, DsnError, mask
 from common.errors import SafetyError
 from common.redaction import redact as redact_text
-from harness.identity import Identity, IdentityUnknown, compare
+from harness.identity import Identity, IdentityUnknown, by_installation, comparable, compare
 
 __all__ = ["IdentityUnknown", "SafetyError", "assert_distinct", "assert_staging", "environment",
            "read_only", "redact", "reveal", "safe_dsn"]
@@ -109,19 +109,24 @@ def assert_staging(profile: Any, dsn: object) -> None:
             f"database ({production.masked}); point environments.staging.dsn elsewhere")
 
 
-def assert_distinct(profile: Any) -> Identity:
+def assert_distinct(profile: Any, installations: Callable[[], tuple[str, str]] | None = None
+                    ) -> Identity:
     """Refuse unless the file system or the servers say staging is not production.
 
     Returns how it was decided (for the stage's evidence). `IdentityUnknown`
     (exit 2) or `EnvironmentProblem` (exit 3, unreachable) when it cannot be
-    established: golive never guesses "different"."""
+    established: golive never guesses "different". ``installations`` asks a platform
+    golive does not connect to which installation staging and production are."""
     staging = _staging(profile, "staging")
     production = _production(profile)
     if production is None:
         raise IdentityUnknown(f"refusing to write to {staging.masked}: the profile has no "
                               "environments.production.dsn to tell it apart from")
     assert_staging(profile, staging)
-    found = compare(staging, production)
+    if installations is not None and not comparable(staging, production):
+        found = by_installation(staging, production, installations)
+    else:
+        found = compare(staging, production)
     if found.same:
         raise SafetyError(
             f"refusing to write to {staging.masked}: it is the production database "

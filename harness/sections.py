@@ -82,6 +82,7 @@ class SanitizeSection:
     scan: dict[str, Any] | None = None  # sanitize.report.ScanResult.to_dict()
     residue: list[str] | None = None  # what the scan still found or could not read
     unscanned: str | None = None  # why staging was not scanned (scan-only, not a database)
+    attested: str | None = None  # sanitize.attested: who removed the data golive cannot scan
     staging: StagingState | None = None  # set when preparation stopped before it was clean
     reused_from: str | None = None  # a reuse run: when the reused preparation scanned it
 
@@ -106,6 +107,7 @@ class SanitizeSection:
             scan=dict(scan) if isinstance(scan, Mapping) else None,
             residue=_strings(data.get("residue")),
             unscanned=_text(data.get("unscanned")),
+            attested=_text(data.get("attested")),
             staging=(StagingState(str(staging.get("state", "")), str(staging.get("said", "")))
                      if isinstance(staging, Mapping) else None),
             reused_from=_text(data.get("reused_from")),

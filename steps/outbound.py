@@ -66,9 +66,11 @@ def _by_number(mails: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return index
 
 
-@needs("outbound")
-@then("nothing escaped golive's sinks")
+@then("nothing escaped golive's sinks")  # golive's own sinks: needs no target capability
 def nothing_escaped(golive: GoliveContext) -> None:
+    """What lock-down recorded: a platform whose channels the profile redirects
+    (lockdown.channels) is checked like one whose target redirects them; without
+    lock-down there is no evidence, and the step fails."""
     _section(golive, "sinks")
     escaped = list(_section(golive, "escaped") or [])
     assert not escaped, f"{len(escaped)} escape(s):\n  " + "\n  ".join(map(str, escaped))

@@ -168,6 +168,11 @@ class TallybillTarget:
             self._release = str(self.api.get("health")["release"])
         return self._release
 
+    def installation(self) -> str:
+        """The installation the platform says it is (golive tells staging from production
+        by it, not by the URL: two addresses can reach one platform)."""
+        return str(self.api.get("health").get("installation") or "")
+
     def guard(self) -> None:
         """Refuse (SafetyError) unless this is the profile's staging platform."""
         assert_staging(self.profile, self.address)

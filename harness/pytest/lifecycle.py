@@ -79,6 +79,7 @@ from harness.staging_lock import StagingLock
 from harness.started import LEDGER_FILE, Ledger, close_target, read_ledger, summary
 from harness.targets.base import Target, TargetError
 from harness.targets.loader import open_target
+from harness.terminal import inert
 
 __all__ = ["Run"]
 
@@ -132,7 +133,7 @@ class Run:
         try:  # nothing is written before we know it can be
             checked = preflight.reports(self.run_dir)
         except EnvironmentProblem as exc:
-            pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
+            pytest.exit(inert(f"golive: {exc.headline}: {exc.message}"), returncode=exc.exit_code)
         target = self.profile.target
         self.record = RunRecord(
             run_id=self.run_id,
@@ -164,7 +165,7 @@ class Run:
         except GoliveError as exc:  # in use, or no lock folder: before any output exists
             text = f"golive: {exc.headline}: {exc.message}"
             self.events.emit("error", text=text, exit=exc.exit_code)
-            pytest.exit(text, returncode=exc.exit_code)
+            pytest.exit(inert(text), returncode=exc.exit_code)
         self.lock = lock
 
     def release(self) -> None:

@@ -25,6 +25,7 @@ import yaml
 
 from harness.record import ShardInfo
 from harness.shard import ShardError, parse_shard
+from harness.terminal import inert
 
 DEFAULT_PROFILE = "golive.yaml"
 PLUGIN_NAME = "golive"
@@ -119,7 +120,7 @@ def _shard(config: pytest.Config) -> ShardInfo | None:
     try:
         return parse_shard(str(text))
     except ShardError as exc:
-        raise pytest.UsageError(f"golive: {exc.headline}: {exc.message}") from None
+        raise pytest.UsageError(inert(f"golive: {exc.headline}: {exc.message}")) from None
 
 
 def read_options(config: pytest.Config) -> GoliveOptions:

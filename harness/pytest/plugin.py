@@ -73,7 +73,7 @@ def _load(options: GoliveOptions, collect_only: bool) -> tuple[Profile, Checklis
     moves nothing, so what the profile points at need not exist yet."""
     overrides = {"target.release": options.release} if options.release else None
     if not options.profile.is_file():
-        pytest.exit(f"golive: profile not found: {options.profile}", returncode=2)
+        pytest.exit(inert(f"golive: profile not found: {options.profile}"), returncode=2)
     try:
         if options.run_id is not None:  # one folder name: never a path out of the reports
             check_run_id(options.run_id)
@@ -82,7 +82,7 @@ def _load(options: GoliveOptions, collect_only: bool) -> tuple[Profile, Checklis
         return profile, load_checklists(profile.checklists.dir, implied,
                                         production=profile.population is not None)
     except GoliveError as exc:  # ConfigError above all: every problem, file and line
-        pytest.exit(f"golive: {exc.headline}: {exc.message}", returncode=exc.exit_code)
+        pytest.exit(inert(f"golive: {exc.headline}: {exc.message}"), returncode=exc.exit_code)
 
 
 def _load_steps(config: pytest.Config, profile: Profile) -> None:
@@ -95,8 +95,8 @@ def _load_steps(config: pytest.Config, profile: Profile) -> None:
         try:
             config.pluginmanager.import_plugin(name)
         except Exception as exc:  # an ImportError or the module's own error
-            pytest.exit(f"golive: invalid configuration: features.steps: cannot load step "
-                        f"module {name!r}: {type(exc).__name__}: {exc}", returncode=2)
+            pytest.exit(inert(f"golive: invalid configuration: features.steps: cannot load step "
+                        f"module {name!r}: {type(exc).__name__}: {exc}"), returncode=2)
 
 
 def _run_dir(config: pytest.Config, options: GoliveOptions, profile: Profile

@@ -10,6 +10,8 @@ from harness.record import Outcome
 from harness.safety import assert_distinct
 from harness.stages import sanitizing
 from harness.stages.context import StageContext
+from harness.targets.base import Installation
+from harness.targets.loader import open_target
 
 
 class StageFailed(Exception):
@@ -48,8 +50,20 @@ def backup(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:
 def identity(ctx: StageContext) -> dict[str, Any]:
     """Refuse unless staging is provably not production (asked right before a destructive
     stage writes); what was compared, for the stage's evidence."""
-    found = assert_distinct(ctx.profile)
-    return {"decided_by": found.how}
+    target = ctx.target
+    ask = (lambda: _installations(ctx, target)) if isinstance(target, Installation) else None
+    found = assert_distinct(ctx.profile, ask)
+    return {"decided_by": found.how, **found.facts}
+
+
+def _installations(ctx: StageContext, staging: Installation) -> tuple[str, str]:
+    """What the platform reports as its installation on staging and on production."""
+    production = open_target(ctx.profile, "production")
+    try:
+        theirs = production.installation() if isinstance(production, Installation) else ""
+    finally:
+        production.close()
+    return staging.installation(), theirs
 
 
 def restore(ctx: StageContext) -> tuple[Outcome, dict[str, Any]]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from common.dsn import Dsn
 from common.errors import GoliveError
 from harness.record import Outcome
-from harness.safety import assert_staging, reveal
+from harness.safety import assert_staging, reveal, safe_dsn
 from harness.sections import SanitizeSection, TableRows
 from harness.stages.context import StageContext
 from sanitize.api import run_vendor_scripts, sanitize, scan, take_original_sample
@@ -80,11 +81,17 @@ def scan_only(ctx: StageContext) -> str:
     section = ctx.profile.sanitize
     url = reveal(ctx.profile.environments.staging.dsn)
     try:
+        backend = Dsn.of(url).backend
+        if backend not in ("sqlite", "postgresql"):
+            raise GoliveError(f"golive scans SQLite and PostgreSQL databases, and staging is "
+                              f"{backend} ({safe_dsn(url)})")
         found = scan(url, section.scan)
-    except GoliveError as exc:
-        why = f"staging was not scanned: {exc.message}"
-        ctx.record.sanitize = SanitizeSection(enabled=False, unscanned=why)
-        return why
+    except (GoliveError, ValueError) as exc:
+        message = exc.message if isinstance(exc, GoliveError) else str(exc)
+        why = f"staging was not scanned: {' '.join(message.split())}"  # one line
+        ctx.record.sanitize = SanitizeSection(enabled=False, unscanned=why,
+                                              attested=section.attested)
+        return why if section.attested is None else f"{why}; attested: {section.attested}"
     ctx.record.sanitize = SanitizeSection(enabled=False, scan=found.to_dict(),
                                           residue=_residue(found))
     return _verdict(found)

@@ -182,6 +182,19 @@ class StageEvidence(Protocol):
 
 
 @runtime_checkable
+class Installation(Protocol):
+    """A target on a platform golive cannot ask directly (an HTTP API, not a database it
+    connects to) that can still say which installation it reached: the identifier the
+    platform itself reports, the same through every URL, alias or proxy that reaches
+    it. golive compares staging's with production's before every write; without it,
+    such a target is refused (identity unknown), never assumed to be another system."""
+
+    def installation(self) -> str:
+        """The platform's own identifier of this installation (empty: it cannot say)."""
+        ...
+
+
+@runtime_checkable
 class CommandEnvironment(Protocol):
     """A target that runs the platform's own commands and can give them environment
     variables (lock-down redirecting a channel by environment)."""

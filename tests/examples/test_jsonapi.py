@@ -26,6 +26,7 @@ import pytest
 from harness.config import load_profile
 from harness.targets.base import AmbiguousAccount, capabilities
 from harness.targets.loader import open_target
+from tests.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "jsonapi"
@@ -90,9 +91,19 @@ def test_golive_run_with_the_http_adapter_is_go_and_payments_not_applicable(
     run = record(project)
     assert run["target"] == "python" and run["release"] == "1.5"
     stages = {s["name"]: s["outcome"] for s in run["stages"]}
-    assert stages == {"backup": "passed", "restore": "passed", "sanitize": "skipped",
-                      "lockdown": "passed", "config_diff": "passed", "bill_run": "passed",
-                      "stop_service": "passed", "outbound_check": "passed"}
+    assert stages == {"backup": "passed", "baseline": "skipped", "restore": "passed",
+                      "sanitize": "skipped", "lockdown": "passed", "config_diff": "passed",
+                      "bill_run": "passed", "stop_service": "passed", "compare": "skipped",
+                      "outbound_check": "passed"}
+    # staging is not production: the platform itself says which installation each side is
+    restored = next(s for s in run["stages"] if s["name"] == "restore")
+    assert restored["evidence"]["not_production"]["decided_by"].startswith(
+        "the platform reports installation ")
+    # golive cannot scan Tallybill: the profile's attestation is shown as such, not as a scan
+    rules = {r["name"]: r for r in run["gate"]}
+    assert rules["sanitize scan clean"]["passed"]
+    assert rules["sanitize scan clean"]["detail"].startswith(
+        "attested, not scanned: the export is anonymised by Tallybill's exporter")
     outcomes = {s["name"]: (s["outcome"], s["error"]) for s in run["scenarios"]}
     assert outcomes.pop("Every configured payment processor is enabled") == (
         "not_applicable", "not applicable: the target has no payments")
@@ -156,3 +167,30 @@ def test_the_adapter_reads_by_key_refuses_a_shared_name_and_writes_only_to_stagi
     with pytest.raises(SafetyError):
         production.outbound.redirect({"mail": "smtp://127.0.0.1:1"})  # type: ignore[union-attr]
     assert production.latest_bill_run() is None  # nothing was billed on production
+
+
+def test_without_an_attestation_an_unscannable_staging_is_no_go(
+        project: Path, servers: Callable[[str], dict[str, str]]) -> None:
+    path = project / "golive.yaml"
+    path.write_text("\n".join(line for line in path.read_text().splitlines()
+                               if not line.startswith("  attested:")) + "\n")
+    ran = golive(project, servers("1.5"), "run")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "sanitize scan clean: sanitizing disabled by the profile and staging not scanned" \
+        in ran.stdout.splitlines()[-1]
+
+
+def test_one_installation_behind_two_addresses_is_refused_before_the_restore(
+        project: Path, servers: Callable[[str], dict[str, str]]) -> None:
+    env = servers("1.5")
+    port = int(env["TALLYBILL_PRODUCTION"].rsplit(":", 1)[1].split("/")[0])
+    relay = Relay(("127.0.0.1", port))  # production again, on another port: other text
+    try:
+        ran = golive(project, {**env, "TALLYBILL_STAGING": f"http://127.0.0.1:{relay.port}/api"},
+                     "run")
+    finally:
+        relay.close()
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert "the platform reports one installation" in ran.stdout + ran.stderr
+    run = record(project)
+    assert {s["name"]: s["outcome"] for s in run["stages"]}["restore"] != "passed"

@@ -32,6 +32,7 @@ from harness.pytest.context import BillRunInfo, GoliveContext
 from harness.record import AccountCheck, ExpectedFrom, RunRecord, RunStatus, new_run_id, now
 from harness.reports import write_reports
 from steps import accounts as steps
+from tests.furnish import furnish
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +107,7 @@ def staging(shared: Path) -> Callable[[str], Staging]:
     def run(release: str) -> Staging:
         if release not in made:
             folder = shared / release
-            (folder / "checklists").mkdir(parents=True)
+            furnish(folder)
             shutil.copy(ROOT / "checklists" / "critical.yaml", folder / "checklists")
             (folder / "checklists" / "accounts.yaml").write_text(ACCOUNTS)
             path = folder / "golive.yaml"

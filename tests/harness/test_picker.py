@@ -30,6 +30,7 @@ from harness.picker.buckets import Candidate, pairs_of, quantile_edges
 from harness.picker.cover import greedy
 from harness.picker.pick import Picked, pick
 from harness.picker.survey import order, survey
+from tests.furnish import furnish
 from tests.pg import PgServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ def project(folder: Path, production: str, checklist: str | None = None) -> Path
     profile["checklists"]["dir"] = "checklists"
     profile["report"]["dir"] = "reports"
     profile["sanitize"]["rules"] = str(ROOT / "sanitize" / "rules" / "demo.yaml")
-    (folder / "checklists").mkdir(parents=True, exist_ok=True)
+    furnish(folder)
     shutil.copy(ROOT / "checklists" / "critical.yaml", folder / "checklists")
     if checklist is not None:
         (folder / "checklists" / "accounts.yaml").write_text(checklist, encoding="utf-8")

@@ -21,6 +21,7 @@ import yaml
 from harness.config import load_profile
 from harness.pipeline import prepare
 from harness.record import Outcome, PopulationSection, RunRecord, new_run_id, now
+from tests.furnish import furnish
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +122,7 @@ def compared(shared: Path) -> Callable[..., tuple[RunRecord, Path]]:
 
     def run(release: str, reuse: bool = False) -> tuple[RunRecord, Path]:
         folder = shared / release
-        folder.mkdir(exist_ok=True)
+        furnish(folder)
         path = folder / "golive.yaml"
         path.write_text(PROFILE.format(release=release, shared=shared) + population)
         done = record()

@@ -15,6 +15,7 @@ import pytest
 from common.errors import EnvironmentProblem, GoliveError
 from harness import preflight
 from harness.config import load_profile
+from tests.furnish import furnish
 from tests.harness.plugin_project import CHECKLIST, PROFILE
 
 
@@ -48,7 +49,7 @@ def _profile(tmp_path: Path, chromium: str | None) -> Path:
     if chromium is not None:
         text += f"portals:\n  chromium: {chromium}\n"
     (tmp_path / "golive.yaml").write_text(text)
-    (tmp_path / "checklists").mkdir()
+    furnish(tmp_path, "backup.db")
     (tmp_path / "checklists" / "critical.yaml").write_text(CHECKLIST)
     return tmp_path / "golive.yaml"
 

@@ -23,6 +23,7 @@ import hashlib
 import json
 import smtplib
 import threading
+import uuid
 from decimal import Decimal
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +53,9 @@ class Platform:
         if release not in RELEASES:
             raise ValueError(f"unknown release {release!r} (known: {', '.join(RELEASES)})")
         self.release = release
+        # this installation's own identifier, whatever address reaches it (like a database
+        # server's system identifier): golive compares staging's with production's
+        self.installation = uuid.uuid4().hex
         self.lock = threading.Lock()
         self.data: dict[str, Any] = {"settings": {}, "accounts": [], "subscriptions": [],
                                      "usage": [], "roles": {}, "mail": {"smtp_url": ""},
@@ -218,7 +222,8 @@ class Api(BaseHTTPRequestHandler):
             data = platform.data
             bill_run = int(query["bill_run"][0]) if "bill_run" in query else None
             if parts == ["health"]:
-                return self._send(200, {"release": platform.release})
+                return self._send(200, {"release": platform.release,
+                                        "installation": platform.installation})
             if parts == ["accounts"]:
                 name = query.get("name", [""])[0]
                 return self._send(200, [a for a in data["accounts"] if a["name"] == name])
