@@ -241,6 +241,16 @@ def test_an_interrupted_bill_run_request_is_cancelled(sqlite_url: str, home: Pat
     service.start(sqlite_url, get_release("1.1"), poll=30)  # it will not look for a while
     engine = make_engine(sqlite_url)
 
+    def started() -> bool:  # written right before its first look for requests
+        with Session(engine) as s:
+            return s.scalars(select(EventLog).where(
+                EventLog.message.like("billing service started%"))).first() is not None
+
+    deadline = time.monotonic() + 60
+    while not started() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2)  # its first look (found nothing) is over: the next is 30 s away
+
     def queued() -> bool:
         with Session(engine) as s:
             return s.scalars(select(BillRunRequest)).first() is not None

@@ -138,7 +138,8 @@ def test_a_run_records_key_name_and_checklist_id_and_refuses_a_shared_name(
     checklist.write_text(checklist.read_text().replace("account: BOB", "account: B1"))
     result = pytester.runpytest("--golive-profile", "golive.yaml", "--golive-no-prepare")
     assert result.ret == 1
-    (run_dir,) = [p for p in (root / "reports").iterdir() if p.name != "latest"]
+    (run_dir,) = [p for p in (root / "reports").iterdir()
+                  if p.name != "latest" and not p.name.startswith(".")]  # not .state
     from harness.record import RunRecord
 
     record = RunRecord.load(run_dir / "run.json")
