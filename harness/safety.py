@@ -21,8 +21,8 @@ whoever attempts it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import ArgumentError
@@ -32,8 +32,11 @@ from common.errors import SafetyError
 from common.redaction import redact as redact_text
 from harness.identity import Identity, IdentityUnknown, by_installation, comparable, compare
 
-__all__ = ["IdentityUnknown", "SafetyError", "assert_distinct", "assert_staging", "environment",
-           "read_only", "redact", "reveal", "safe_dsn"]
+if TYPE_CHECKING:  # the profile's module imports the targets, which import this guard
+    from harness.config import Profile
+
+__all__ = ["IdentityUnknown", "SafetyError", "assert_distinct", "assert_staging", "read_only",
+           "redact", "reveal", "safe_dsn"]
 
 
 def reveal(dsn: object) -> str:
@@ -68,33 +71,19 @@ def redact(message: str, dsns: Iterable[object]) -> str:
     return redact_text(message, found)
 
 
-def environment(profile: Any, name: str) -> Any:
-    """The profile's environment ``name`` (attribute or mapping), None when absent."""
-    envs = getattr(profile, "environments", None)
-    if envs is None:
-        return None
-    if isinstance(envs, Mapping):
-        return envs.get(name)
-    return getattr(envs, name, None)
-
-
-def _staging(profile: Any, shown: str) -> Dsn:
-    staging = environment(profile, "staging")
-    if staging is None:
-        raise SafetyError(f"refusing to write to {shown}: the profile has no environments.staging")
-    if getattr(staging, "staging", False) is not True:
+def _staging(profile: Profile, shown: str) -> Dsn:
+    staging = profile.environments.staging
+    if staging.staging is not True:  # the loader refuses it; a profile changed since may not
         raise SafetyError(f"refusing to write to {shown}: environments.staging is not marked "
                           "'staging: true' in the profile")
     return _dsn(staging.dsn)
 
 
-def _production(profile: Any) -> Dsn | None:
-    production = environment(profile, "production")
-    prod = getattr(production, "dsn", None) if production is not None else None
-    return _dsn(prod) if prod else None
+def _production(profile: Profile) -> Dsn:
+    return _dsn(profile.environments.production.dsn)
 
 
-def assert_staging(profile: Any, dsn: object) -> None:
+def assert_staging(profile: Profile, dsn: object) -> None:
     """Refuse (SafetyError) unless ``dsn`` is the profile's staging database, marked
     ``staging: true``, and not the production database (by text or SQLite inode)."""
     shown = safe_dsn(dsn)
@@ -103,13 +92,13 @@ def assert_staging(profile: Any, dsn: object) -> None:
         raise SafetyError(f"refusing to write to {shown}: it is not the profile's staging "
                           f"database ({staging.masked})")
     production = _production(profile)
-    if production is not None and production.same_database(staging):
+    if production.same_database(staging):
         raise SafetyError(
             f"refusing to write to {shown}: the staging database is the production "
             f"database ({production.masked}); point environments.staging.dsn elsewhere")
 
 
-def assert_distinct(profile: Any, installations: Callable[[], tuple[str, str]] | None = None
+def assert_distinct(profile: Profile, installations: Callable[[], tuple[str, str]] | None = None
                     ) -> Identity:
     """Refuse unless the file system or the servers say staging is not production.
 
@@ -119,9 +108,6 @@ def assert_distinct(profile: Any, installations: Callable[[], tuple[str, str]] |
     golive does not connect to which installation staging and production are."""
     staging = _staging(profile, "staging")
     production = _production(profile)
-    if production is None:
-        raise IdentityUnknown(f"refusing to write to {staging.masked}: the profile has no "
-                              "environments.production.dsn to tell it apart from")
     assert_staging(profile, staging)
     if installations is not None and not comparable(staging, production):
         found = by_installation(staging, production, installations)

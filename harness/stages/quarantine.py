@@ -19,7 +19,6 @@ that it STILL HOLDS unsanitized data, so nobody mistakes it for clean.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
@@ -28,6 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from common.dsn import Dsn
 from common.errors import GoliveError, redact
+from harness.config import Profile
 from harness.safety import assert_distinct
 from harness.sections import SanitizeSection, StagingState
 from harness.stages.context import StageContext
@@ -82,7 +82,7 @@ def _empty_server(dsn: Dsn) -> str:
             "emptied, large objects removed")
 
 
-def empty_staging(profile: Any) -> str:
+def empty_staging(profile: Profile) -> str:
     """Empty the profile's staging database (never production); the sentence saying how."""
     assert_distinct(profile)
     dsn = Dsn.of(profile.environments.staging.dsn)

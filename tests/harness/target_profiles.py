@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
+from common.dsn import Dsn
 from harness.config import Profile, load_profile
 
 DEMO = """\
@@ -49,3 +52,23 @@ def unmarked(profile: Profile) -> Profile:
     staging = envs.staging.model_copy(update={"staging": False})
     return profile.model_copy(
         update={"environments": envs.model_copy(update={"staging": staging})})
+
+
+_BY_HAND = tempfile.TemporaryDirectory(prefix="golive-by-hand-")
+
+
+@functools.cache
+def _base() -> Profile:
+    root = Path(_BY_HAND.name)
+    return demo_profile(root, f"sqlite:///{root / 'staging.db'}")
+
+
+def by_hand(staging: str, production: str, marked: bool = True) -> Profile:
+    """A real profile whose environments are ``staging`` and ``production`` exactly as
+    written, built past the loader's own checks (one database twice, staging unmarked):
+    the guards at the moment of writing must hold on their own."""
+    base = _base()
+    envs = base.environments
+    return base.model_copy(update={"environments": envs.model_copy(update={
+        "staging": envs.staging.model_copy(update={"dsn": Dsn(staging), "staging": marked}),
+        "production": envs.production.model_copy(update={"dsn": Dsn(production)})})})

@@ -16,8 +16,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import psycopg
 import pytest
@@ -25,10 +23,11 @@ import yaml
 
 from common.dsn import Dsn
 from common.errors import ConfigError, EnvironmentProblem, SafetyError
-from harness.config import load_profile
+from harness.config import Profile, load_profile
 from harness.identity import IdentityUnknown, compare
 from harness.safety import assert_distinct, assert_staging
 from harness.targets.demo import DemoTarget
+from tests.harness.target_profiles import by_hand
 from tests.pg import PgServer, clone_server, start_server
 from tests.relay import Relay
 
@@ -40,13 +39,9 @@ SQL_TARGET = yaml.safe_load((DATA / "sql_profile.yaml").read_text(encoding="utf-
 SQL_ENV = {"PYTHON": sys.executable, "HERE": str(DATA)}
 
 
-def profile(staging: str, production: str) -> Any:
-    """A profile object by hand: the loader's own check cannot have run on it."""
-    return SimpleNamespace(
-        target=SimpleNamespace(kind="demo", release="1.1"),
-        environments=SimpleNamespace(
-            staging=SimpleNamespace(dsn=staging, staging=True),
-            production=SimpleNamespace(dsn=production, read_only=True)))
+def profile(staging: str, production: str) -> Profile:
+    """A profile built past the loader: its own check cannot have run on it."""
+    return by_hand(staging, production)
 
 
 def digest(path: Path) -> str:

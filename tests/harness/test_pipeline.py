@@ -25,6 +25,7 @@ from harness.stages import marker
 from harness.started import Ledger, read_ledger
 from harness.targets.base import require
 from harness.targets.loader import open_target
+from tests.harness.target_profiles import by_hand
 from tests.stopping.project import port_open
 
 PROFILE = """\
@@ -459,9 +460,7 @@ def test_emptying_postgresql_staging_leaves_no_row_and_never_touches_production(
             conn.execute("CREATE MATERIALIZED VIEW mailing AS SELECT email FROM "
                          "billing.contacts")
             conn.execute("SELECT lo_from_bytea(0, 'scan of a passport')")
-    said = empty_staging(SimpleNamespace(environments=SimpleNamespace(
-        staging=SimpleNamespace(dsn=staging, staging=True),
-        production=SimpleNamespace(dsn=production, read_only=True))))
+    said = empty_staging(by_hand(staging, production))
     assert said == ("staging was emptied: 3 tables truncated, 1 materialised views emptied, "
                     "large objects removed")
     with psycopg.connect(libpq[staging]) as conn:
@@ -493,12 +492,11 @@ def test_staging_that_cannot_be_emptied_is_said_to_hold_raw_data(root: Path,
         conn.execute("INSERT INTO contacts VALUES ('jane@realmail.net')")
         conn.execute("GRANT SELECT ON contacts TO golive_qa")
     as_qa = staging.replace("postgres@", "golive_qa@")
-    profile = SimpleNamespace(
-        sanitize=SimpleNamespace(enabled=True),
-        environments=SimpleNamespace(staging=SimpleNamespace(dsn=as_qa, staging=True),
-                                     production=SimpleNamespace(dsn=production)))
+    base = by_hand(as_qa, production)
+    profile = base.model_copy(
+        update={"sanitize": base.sanitize.model_copy(update={"enabled": True})})
     record = new_record()
-    ctx = StageContext(profile=profile, record=record,  # type: ignore[arg-type]
+    ctx = StageContext(profile=profile, record=record,
                        target=SimpleNamespace(close=lambda: None))  # type: ignore[arg-type]
     said = quarantine(ctx, "sanitize")
     assert said.startswith("staging STILL HOLDS unsanitized production data: emptying it "

@@ -11,8 +11,6 @@ import datetime as dt
 import hashlib
 import sqlite3
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -21,17 +19,11 @@ from common.errors import SafetyError
 from harness.config import Profile
 from harness.safety import assert_staging, redact, safe_dsn
 from harness.targets.demo import DemoTarget
-from tests.harness.target_profiles import demo_profile, unmarked
+from tests.harness.target_profiles import by_hand, demo_profile, unmarked
 
 
-def profile(staging: str, production: str, marked: bool = True) -> Any:
-    return SimpleNamespace(
-        target=SimpleNamespace(kind="demo", release="1.1"),
-        environments=SimpleNamespace(
-            staging=SimpleNamespace(dsn=staging, staging=marked),
-            production=SimpleNamespace(dsn=production, read_only=True),
-        ),
-    )
+def profile(staging: str, production: str, marked: bool = True) -> Profile:
+    return by_hand(staging, production, marked)
 
 
 def test_the_staging_database_is_allowed(tmp_path: Path) -> None:
