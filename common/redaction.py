@@ -15,6 +15,7 @@ wherever they appear in one of the shapes above.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -48,6 +49,7 @@ _QUOTED_KEY = re.compile(rf"(?P<head>[\"']{_KEYS}[\"']\s*:\s*)(?:\"(?:[^\"\\]|\\
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_hunted: tuple[str, ...] = ()  # every form of every registered secret, longest first
 
 
 def is_credential_key(name: str) -> bool:
@@ -57,10 +59,12 @@ def is_credential_key(name: str) -> bool:
 
 def register(*values: str | None) -> None:
     """Remember credentials so `redact` hides them even where no pattern shows them."""
+    global _hunted
     with _lock:
         for value in values:
             if value and len(value) >= MIN_SECRET and value != MASK:
                 _secrets.add(value)
+        _hunted = _longest_first(_secrets)
 
 
 def registered() -> frozenset[str]:
@@ -75,32 +79,59 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET}
 
 
+def _longest_first(secrets: set[str]) -> tuple[str, ...]:
+    return tuple(sorted({f for s in secrets for f in _forms(s)}, key=len, reverse=True))
+
+
 def redact(text: str, extra: tuple[str, ...] | list[str] = ()) -> str:
     """``text`` with every credential replaced by ``***``: URL passwords, credential
     query parameters and keyword/value settings, and each registered (or ``extra``)
     secret wherever it appears."""
     if not text:
         return text
-    text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
-    text = _QUERY.sub(rf"\g<head>{MASK}", text)
-    text = _KEYWORD.sub(rf"\g<head>{MASK}", text)
-    text = _QUOTED_KEY.sub(rf'\g<head>"{MASK}"', text)
-    secrets = set(registered())
-    secrets.update(s for s in extra if s and len(s) >= MIN_SECRET)
-    forms = {f for s in secrets for f in _forms(s)}
-    for form in sorted(forms, key=len, reverse=True):
+    # each shape only where its mark is: most text golive writes has none of them
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\g<head>{MASK}\g<at>", text)
+    if "=" in text:
+        text = _QUERY.sub(rf"\g<head>{MASK}", text)
+        text = _KEYWORD.sub(rf"\g<head>{MASK}", text)
+    if ":" in text and ('"' in text or "'" in text):
+        text = _QUOTED_KEY.sub(rf'\g<head>"{MASK}"', text)
+    hunted = _hunted
+    wanted = {s for s in extra if s and len(s) >= MIN_SECRET}
+    if wanted:
+        hunted = _longest_first(wanted | registered())
+    for form in hunted:
         if form in text:
             text = text.replace(form, MASK)
     return text
 
 
 def redact_data(value: Any) -> Any:
-    """``value`` (JSON-like data) with `redact` applied to every string in it, before it
-    is serialised: patterns run on the strings, never on JSON or HTML text."""
+    """``value`` (JSON-like data, dataclasses as dicts of their fields) with `redact`
+    applied to every string in it, before it is serialised: patterns run on the strings,
+    never on JSON or HTML text."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
         return {k: redact_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact_data(v) for v in value]
+    if value is None or isinstance(value, int | float):
+        return value
+    names = _fields_of(value)
+    if names is not None:  # a dataclass, as `dataclasses.asdict` gives it, without a copy
+        return {name: redact_data(getattr(value, name)) for name in names}
     return value
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(value: object) -> tuple[str, ...] | None:
+    kind = type(value)
+    if kind not in _FIELDS:
+        _FIELDS[kind] = (tuple(f.name for f in dataclasses.fields(value))
+                         if dataclasses.is_dataclass(value) and not isinstance(value, type)
+                         else None)
+    return _FIELDS[kind]

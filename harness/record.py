@@ -381,7 +381,7 @@ class RunRecord:
     def to_json(self) -> str:
         """Indented JSON with every credential hidden (`common.redaction`). orjson writes
         it: a record of 10,000 scenarios and 100,000 account checks takes a second, not ten."""
-        data: dict[str, Any] = redact_data(self.to_dict())
+        data: dict[str, Any] = redact_data(self)  # the record's fields, no asdict copy
         try:
             text: bytes = orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2
                                        | orjson.OPT_NON_STR_KEYS)
