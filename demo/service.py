@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -272,9 +273,10 @@ def request_bill_run(url: str, run_date: dt.date, timeout: float = 600.0) -> Req
             return _wait(engine, url, current.info, request_id, timeout)
         except KeyboardInterrupt:  # the caller gave up: a later service must not run it
             pass
-        # the interrupt may have hit a read mid-statement: only once the except block has let
-        # go of its traceback is that cursor (and its SQLite read lock) freed; then drop every
-        # pooled connection and cancel on a fresh one
+        # the interrupt may have hit a read mid-statement: its cursor (holding SQLite's read
+        # lock) lives on in the traceback's reference cycles until the cycle collector runs,
+        # so collect them, drop every pooled connection and cancel on a fresh one
+        gc.collect()
         engine.dispose()
         _cancel(engine, request_id, "the caller was interrupted before it ran")
         raise KeyboardInterrupt
