@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from common.dsn import Dsn, DsnError, mask
 from common.errors import SafetyError
@@ -134,7 +135,7 @@ def read_only(engine: Engine) -> Engine:
                           "through SQLite or PostgreSQL connections it can make read-only")
 
     @event.listens_for(engine, "connect")
-    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+    def _read_only(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute(statement)
         cursor.close()

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeEngine
 
 from common.dsn import Dsn, mask, sqlalchemy_url
@@ -103,7 +104,7 @@ def _real_sqlite_transactions(engine: Engine) -> None:
     """pysqlite begins transactions lazily and not before DDL; let SQLAlchemy's BEGIN be
     the real one so the pool table, savepoints and every UPDATE share one transaction."""
 
-    def no_autobegin(dbapi_connection: Any, _record: Any) -> None:
+    def no_autobegin(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
 
     def begin(conn: Connection) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from common.errors import ConfigError, EnvironmentProblem, Problem, redact
 
@@ -75,13 +76,13 @@ def _sqlite_file(dsn: str) -> Path:
     return Path(database).expanduser()
 
 
-def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_query_only(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA query_only = ON")
     cursor.close()
 
 
-def _pg_read_only(dbapi_connection: Any, _record: Any) -> None:
+def _pg_read_only(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     try:

@@ -25,7 +25,7 @@ from common.errors import GoliveError
 from common.yamlsource import suggest
 from harness.config import Profile
 from harness.gate import OK_COVERAGE
-from harness.record import SCHEMA_VERSION, RunRecord, now
+from harness.record import SCHEMA_VERSION, ChecklistStatus, RunRecord, now
 from harness.signoff.apply import snapshot_base, waiver_refusal
 from harness.signoff.history import compare_with_previous
 from harness.signoff.ledger import SIGNOFF_DIR, Ledger, RunChanged, locked, sha256_file
@@ -105,7 +105,7 @@ def rules_of(profile: Profile) -> SignoffRules:
         required_roles=list(profile.signoff.required))
 
 
-def _item(record: RunRecord, item_id: str) -> Any:
+def _item(record: RunRecord, item_id: str) -> ChecklistStatus:
     for status in record.checklist:
         if status.item_id == item_id:
             return status
